@@ -1,0 +1,57 @@
+export interface Config {
+  /** CloudSpectra Fabric: one GPU pool across AWS accounts and regions. */
+  fabric?: {
+    estate?: {
+      /**
+       * Where capacity comes from: `demo` (built-in demo estate, no AWS needed) or
+       * `aws` (the enrolled accounts below).
+       * @visibility frontend
+       */
+      source?: 'demo' | 'aws';
+      /**
+       * `plan-only` renders and shows every plan but never changes cloud resources;
+       * `apply` lets permitted users apply plans.
+       * @visibility frontend
+       */
+      mode?: 'plan-only' | 'apply';
+      /**
+       * Regions scanned for accounts that do not list their own.
+       * @visibility backend
+       */
+      defaultRegions?: string[];
+      /**
+       * Instance families of interest, e.g. p5, p4d, g6e, trn1.
+       * @visibility backend
+       */
+      gpuFamilies?: string[];
+      /** Enrolled AWS accounts. */
+      accounts?: Array<{
+        /** 12-digit account id. @visibility backend */
+        id: string;
+        /** Display name. @visibility backend */
+        name: string;
+        /** Role the hub assumes in this account; omit for the hub's own account. @visibility backend */
+        roleArn?: string;
+        /** sts:ExternalId required by the role's trust policy. @visibility secret */
+        externalId?: string;
+        /** Regions to scan in this account. @visibility backend */
+        regions?: string[];
+        /** hub (runs the cluster), network (owns shared VPCs), or member. @visibility backend */
+        role?: 'hub' | 'network' | 'member';
+      }>;
+    };
+    aws?: {
+      /**
+       * Overrides every AWS endpoint (private endpoints, or moto_server in tests).
+       * @visibility backend
+       */
+      endpoint?: string;
+    };
+    discovery?: {
+      schedule?: {
+        /** Minutes between discovery runs. @visibility backend */
+        frequencyMinutes: number;
+      };
+    };
+  };
+}

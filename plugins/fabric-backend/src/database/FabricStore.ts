@@ -1,0 +1,11 @@
+import { Inventory } from '@internal/backstage-plugin-fabric-common';
+
+/** Persistence of the fabric's state. */
+export interface FabricStore {
+  /** Saves a snapshot and prunes all but the newest `keep`; returns the snapshot id. */
+  saveInventory(inventory: Inventory, options?: { keep?: number }): Promise<string>;
+  /** The newest snapshot, if any. */
+  latestInventory(): Promise<Inventory | undefined>;
+  /** Ids and times of the stored snapshots, newest first. */
+  listInventories(): Promise<Array<{ id: string; takenAt: string; source: string; offeringCount: number }>>;
+}

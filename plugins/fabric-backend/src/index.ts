@@ -1,0 +1,6 @@
+/**
+ * CloudSpectra Fabric backend plugin.
+ *
+ * @packageDocumentation
+ */
+export { fabricPlugin as default } from './plugin';

@@ -1,0 +1,67 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
+
+import { DatabaseFabricStore } from './database/DatabaseFabricStore';
+import { EstateService } from './service/EstateService';
+import { createRouter } from './service/router';
+import { readFabricConfig } from './config';
+
+/**
+ * The fabric backend plugin: REST API, store, permissions and scheduled discovery.
+ * @public
+ */
+export const fabricPlugin = createBackendPlugin({
+  pluginId: 'fabric',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        database: coreServices.database,
+        httpAuth: coreServices.httpAuth,
+        httpRouter: coreServices.httpRouter,
+        logger: coreServices.logger,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        scheduler: coreServices.scheduler,
+      },
+      async init({ config, database, httpAuth, httpRouter, logger, permissions, permissionsRegistry, scheduler }) {
+        // Invalid configuration stops the backend here, naming the key.
+        const fabricConfig = readFabricConfig(config);
+        const store = await DatabaseFabricStore.create({ database });
+        const estate = new EstateService({
+          config: fabricConfig,
+          store,
+          logger,
+          version: packageVersion(),
+        });
+        permissionsRegistry.addPermissions(fabricPermissions);
+        httpRouter.use(await createRouter({ estate, httpAuth, permissions, logger }));
+        httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        await scheduler.scheduleTask({
+          id: 'fabric-estate-discovery',
+          frequency: { minutes: fabricConfig.discovery.schedule.frequencyMinutes },
+          timeout: { minutes: 10 },
+          initialDelay: { seconds: 0 },
+          fn: async () => {
+            await estate.refresh();
+          },
+        });
+        logger.info('Fabric ready', {
+          source: fabricConfig.estate.source,
+          mode: fabricConfig.estate.mode,
+          accounts: fabricConfig.estate.accounts.length,
+        });
+      },
+    });
+  },
+});
+
+function packageVersion(): string {
+  // eslint-disable-next-line @backstage/no-relative-monorepo-imports
+  return require('../package.json').version;
+}
+

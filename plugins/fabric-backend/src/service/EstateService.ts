@@ -1,0 +1,75 @@
+import { LoggerService } from '@backstage/backend-plugin-api';
+import {
+  FabricHealth,
+  Inventory,
+} from '@internal/backstage-plugin-fabric-common';
+import {
+  buildDemoInventory,
+  FabricConfig,
+} from '@internal/backstage-plugin-fabric-node';
+import { FabricStore } from '../database/FabricStore';
+
+/**
+ * Keeps the estate's inventory current: runs discovery (on schedule or on request)
+ * and stores each result as a snapshot.
+ */
+export class EstateService {
+  private refreshing?: Promise<Inventory>;
+
+  constructor(
+    private readonly deps: {
+      config: FabricConfig;
+      store: FabricStore;
+      logger: LoggerService;
+      version: string;
+      clock?: () => Date;
+    },
+  ) {}
+
+  /** Runs discovery once; concurrent callers share the run in flight. */
+  refresh(): Promise<Inventory> {
+    if (!this.refreshing) {
+      this.refreshing = this.discover().finally(() => {
+        this.refreshing = undefined;
+      });
+    }
+    return this.refreshing;
+  }
+
+  /** The newest stored inventory; discovers first when there is none yet. */
+  async inventory(): Promise<Inventory> {
+    return (await this.deps.store.latestInventory()) ?? this.refresh();
+  }
+
+  async health(): Promise<FabricHealth> {
+    const inventory = await this.deps.store.latestInventory();
+    const cells = inventory?.cells ?? [];
+    return {
+      status: 'ok',
+      version: this.deps.version,
+      mode: this.deps.config.estate.mode,
+      estateSource: this.deps.config.estate.source,
+      accounts: new Set(cells.map(c => c.accountId)).size,
+      cells: cells.length,
+    };
+  }
+
+  private async discover(): Promise<Inventory> {
+    const { config, store, logger } = this.deps;
+    const now = (this.deps.clock ?? (() => new Date()))();
+    if (config.estate.source !== 'demo') {
+      // Validated at start-up, so this only guards against a programming error.
+      throw new Error(`Estate source '${config.estate.source}' has no discovery`);
+    }
+    const inventory = buildDemoInventory(now);
+    const id = await store.saveInventory(inventory);
+    logger.info('Stored estate inventory', {
+      snapshot: id,
+      source: inventory.source,
+      cells: inventory.cells.length,
+      staleCells: inventory.cells.filter(c => !c.fresh).length,
+      offerings: inventory.offerings.length,
+    });
+    return { ...inventory, id };
+  }
+}

@@ -1,0 +1,109 @@
+import {
+  HttpAuthService,
+  LoggerService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import {
+  AuthorizeResult,
+  BasicPermission,
+} from '@backstage/plugin-permission-common';
+import {
+  fabricCapacityReadPermission,
+  fabricEstateRefreshPermission,
+} from '@internal/backstage-plugin-fabric-common';
+import { queryCapacity } from '@internal/backstage-plugin-fabric-node';
+import express, { Request } from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { EstateService } from './EstateService';
+
+const capacityQuerySchema = z
+  .object({
+    gpu: z.string().min(1).max(32).optional(),
+    family: z.string().regex(/^[a-z]+\d+[a-z]*$/, 'must be an instance family such as p5').optional(),
+    instanceType: z.string().regex(/^[a-z0-9-]+\.[a-z0-9]+$/, 'must be an instance type such as p5.48xlarge').optional(),
+    minGpus: z.coerce.number().int().min(1).max(64).optional(),
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be a region such as us-east-1').optional(),
+    azId: z.string().regex(/^[a-z]{2,5}\d-az\d+$/, 'must be an AZ-ID such as use1-az4 (not an AZ name)').optional(),
+    accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id').optional(),
+    capacityType: z.enum(['spot', 'on-demand', 'reserved']).optional(),
+    efaOnly: z.enum(['true', 'false']).transform(v => v === 'true').optional(),
+  })
+  .strict();
+
+/** Turns the first zod issue into a 400 that names the parameter. */
+function parseOrThrow<T>(schema: z.ZodType<T, any, any>, input: unknown, what: string): T {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const key =
+    issue.code === z.ZodIssueCode.unrecognized_keys
+      ? issue.keys.join(', ')
+      : issue.path.join('.');
+  const message =
+    issue.code === z.ZodIssueCode.unrecognized_keys ? 'unknown parameter' : issue.message;
+  throw new InputError(`Invalid ${what} '${key}': ${message}`);
+}
+
+export interface RouterOptions {
+  estate: EstateService;
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  logger: LoggerService;
+}
+
+/** The fabric REST API, mounted at /api/fabric. */
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { estate, httpAuth, permissions } = options;
+  const router = Router();
+  router.use(express.json({ limit: '1mb' }));
+
+  const authorize = async (req: Request, permission: BasicPermission) => {
+    const credentials = await httpAuth.credentials(req, { allow: ['user', 'service'] });
+    const [decision] = await permissions.authorize([{ permission }], { credentials });
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed: ${permission.name} is required`);
+    }
+    return credentials;
+  };
+
+  router.get('/health', async (_req, res) => {
+    res.json(await estate.health());
+  });
+
+  router.get('/capacity', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const query = parseOrThrow(capacityQuerySchema, req.query, 'capacity filter');
+    res.json(queryCapacity(await estate.inventory(), query));
+  });
+
+  router.get('/estate', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const inventory = await estate.inventory();
+    res.json({
+      source: inventory.source,
+      takenAt: inventory.takenAt,
+      snapshot: inventory.id,
+      cells: inventory.cells,
+    });
+  });
+
+  router.post('/refresh', async (req, res) => {
+    await authorize(req, fabricEstateRefreshPermission);
+    const inventory = await estate.refresh();
+    res.status(202).json({
+      snapshot: inventory.id,
+      takenAt: inventory.takenAt,
+      cells: inventory.cells.length,
+      staleCells: inventory.cells.filter(c => !c.fresh).length,
+    });
+  });
+
+  // Unknown fabric routes answer in JSON like every other error, not with the app's HTML.
+  router.use((req, _res) => {
+    throw new NotFoundError(`No fabric route for ${req.method} ${req.path}`);
+  });
+
+  return router;
+}

@@ -1,0 +1,121 @@
+/** How an offering is bought. @public */
+export type CapacityType = 'spot' | 'on-demand' | 'reserved';
+
+/** The role an account plays in the estate. @public */
+export type AccountRole = 'hub' | 'network' | 'member';
+
+/**
+ * One (account, region): the unit the fabric discovers, provisions and reports on.
+ * @public
+ */
+export interface CellRef {
+  accountId: string;
+  region: string;
+}
+
+/** Stable identifier of a cell, `<account>/<region>`. @public */
+export function cellId(cell: CellRef): string {
+  return `${cell.accountId}/${cell.region}`;
+}
+
+/** Static facts about a GPU or accelerator instance type. @public */
+export interface InstanceTypeInfo {
+  instanceType: string;
+  /** Family as AWS prices and quotas it: `p5`, `g6e`, `trn1`. */
+  family: string;
+  vcpus: number;
+  memoryMiB: number;
+  acceleratorName: string;
+  acceleratorManufacturer: string;
+  acceleratorCount: number;
+  acceleratorMemoryMiB: number;
+  efaSupported: boolean;
+  maxEfaInterfaces: number;
+  networkCards: number;
+}
+
+/**
+ * Something the fabric could launch: a type in one AZ-ID of one cell, bought one way.
+ * Every locality decision keys on `azId`; `azName` is the owning account's local name,
+ * kept only to show people.
+ * @public
+ */
+export interface Offering {
+  accountId: string;
+  region: string;
+  azId: string;
+  azName: string;
+  instanceType: string;
+  capacityType: CapacityType;
+  /** USD per instance-hour. */
+  pricePerHour: number;
+  /** Spot placement score 1–10 for the AZ-ID, when known (spot only). */
+  placementScore?: number;
+  /** How many more instances of this type the vCPU quota allows now. */
+  quotaHeadroomInstances: number;
+  /** Capacity reservation or capacity block backing a reserved offering. */
+  reservationId?: string;
+  /** Instances available in the reservation. */
+  reservedInstances?: number;
+}
+
+/** Health of one cell's last discovery. @public */
+export interface CellStatus extends CellRef {
+  accountName: string;
+  fresh: boolean;
+  discoveredAt?: string;
+  error?: string;
+  /** The account's local AZ name → AZ-ID map for this region. */
+  azMap: Record<string, string>;
+}
+
+/** A timestamped snapshot of every offering in the estate. @public */
+export interface Inventory {
+  id?: string;
+  takenAt: string;
+  source: EstateSource;
+  cells: CellStatus[];
+  instanceTypes: InstanceTypeInfo[];
+  offerings: Offering[];
+}
+
+/** Where the estate's data comes from. @public */
+export type EstateSource = 'demo' | 'aws';
+
+/** The fabric's operating mode: plan-only never changes cloud resources. @public */
+export type FabricMode = 'plan-only' | 'apply';
+
+/** Body of `GET /api/fabric/health`. @public */
+export interface FabricHealth {
+  status: 'ok';
+  version: string;
+  mode: FabricMode;
+  estateSource: EstateSource;
+  accounts: number;
+  cells: number;
+}
+
+/** One row of `GET /api/fabric/capacity`. @public */
+export interface CapacityRow extends Offering {
+  accountName: string;
+  gpu: string;
+  gpuCount: number;
+  gpuMemoryMiB: number;
+  efaSupported: boolean;
+}
+
+/** Body of `GET /api/fabric/capacity`. @public */
+export interface CapacityResponse {
+  source: EstateSource;
+  takenAt: string;
+  staleCells: CellStatus[];
+  rows: CapacityRow[];
+  /** Sum of GPUs the quota headroom allows, per region × GPU. */
+  byRegionAndGpu: Array<{
+    region: string;
+    gpu: string;
+    gpus: number;
+    cheapestSpotPerGpuHour?: number;
+    cheapestOnDemandPerGpuHour?: number;
+  }>;
+}

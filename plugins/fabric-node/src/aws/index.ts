@@ -1,0 +1,3 @@
+export { AwsClientFactory } from './AwsClientFactory';
+export type { AwsClientFactoryOptions } from './AwsClientFactory';
+export { describeAzIds } from './describeAzIds';

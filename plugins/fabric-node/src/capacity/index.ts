@@ -1,0 +1,2 @@
+export { queryCapacity } from './queryCapacity';
+export type { CapacityQuery } from './queryCapacity';

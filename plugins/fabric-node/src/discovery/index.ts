@@ -1,0 +1,3 @@
+export { buildDemoInventory, demoAccounts, demoRegions, demoAzMap } from './demo/demoEstate';
+export { quotaClassOf, quotaCodesFor, familyOf } from './quotaClasses';
+export type { QuotaClass } from './quotaClasses';

@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
+const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1');
+const roleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]{1,512}$/,
+    'must be an IAM role ARN such as arn:aws:iam::111111111111:role/fabric-member',
+  );
+
+const accountSchema = z
+  .object({
+    id: accountId,
+    name: z.string().min(1),
+    roleArn: roleArn.optional(),
+    /** Optional; only meaningful when a third party operates the hub. */
+    externalId: z.string().min(2).max(1224).regex(/^[\w+=,.@:\/-]+$/).optional(),
+    regions: z.array(region).nonempty().optional(),
+    role: z.enum(['hub', 'network', 'member']).default('member'),
+  })
+  .strict()
+  .superRefine((account, ctx) => {
+    if (account.roleArn && !account.roleArn.includes(`::${account.id}:`)) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['roleArn'],
+        message: `must be a role in account ${account.id}`,
+      });
+    }
+  });
+
+const estateSchema = z
+  .object({
+    source: z.enum(['demo', 'aws']).default('demo'),
+    mode: z.enum(['plan-only', 'apply']).default('plan-only'),
+    defaultRegions: z.array(region).nonempty().default(['us-east-1']),
+    gpuFamilies: z
+      .array(z.string().regex(/^[a-z]+\d+[a-z]*$/, 'must be an instance family such as p5 or g6e'))
+      .nonempty()
+      .default(['p5', 'p5e', 'p5en', 'p4d', 'p4de', 'g5', 'g6', 'g6e', 'trn1']),
+    accounts: z.array(accountSchema).default([]),
+  })
+  .strict()
+  .superRefine((estate, ctx) => {
+    const seen = new Set<string>();
+    estate.accounts.forEach((account, i) => {
+      if (seen.has(account.id)) {
+        ctx.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['accounts', i, 'id'],
+          message: `account ${account.id} is enrolled twice`,
+        });
+      }
+      seen.add(account.id);
+    });
+    if (estate.source === 'aws' && estate.accounts.length === 0) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['accounts'],
+        message: 'an aws estate needs at least one enrolled account',
+      });
+    }
+    const hubs = estate.accounts.filter(a => a.role === 'hub').length;
+    if (hubs > 1) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['accounts'],
+        message: `only one account may have role "hub" (found ${hubs})`,
+      });
+    }
+  });
+
+const awsSchema = z
+  .object({
+    /** Overrides every AWS endpoint: private endpoints, or moto in tests. */
+    endpoint: z.string().url().optional(),
+  })
+  .strict();
+
+const fabricSchema = z
+  .object({
+    estate: estateSchema.default({}),
+    aws: awsSchema.default({}),
+    discovery: z
+      .object({
+        schedule: z
+          .object({ frequencyMinutes: z.number().int().min(1).max(1440) })
+          .strict()
+          .default({ frequencyMinutes: 15 }),
+      })
+      .strict()
+      .default({}),
+  })
+  .strict();
+
+/** An enrolled AWS account. */
+export type EstateAccount = z.infer<typeof accountSchema>;
+/** The validated `fabric` configuration block. */
+export type FabricConfig = z.infer<typeof fabricSchema>;
+
+/**
+ * A configuration value the fabric cannot run with. The message names the key, in
+ * app-config dot notation, so an operator can find it.
+ */
+export class FabricConfigError extends Error {
+  readonly key: string;
+  constructor(key: string, message: string) {
+    super(`Invalid fabric configuration at '${key}': ${message}`);
+    this.name = 'FabricConfigError';
+    this.key = key;
+  }
+}
+
+/**
+ * Validates the raw `fabric` block of app-config. Throws a {@link FabricConfigError}
+ * naming the first bad key; unknown keys are errors too, since a typo would otherwise
+ * silently fall back to a default.
+ */
+export function parseFabricConfig(raw: unknown): FabricConfig {
+  const result = fabricSchema.safeParse(raw ?? {});
+  if (result.success) {
+    return result.data;
+  }
+  const issue = result.error.issues[0];
+  let path = ['fabric', ...issue.path.map(String)];
+  let message = issue.message;
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    path = [...path, issue.keys[0]];
+    message = 'unknown key';
+  } else if (issue.code === z.ZodIssueCode.invalid_type) {
+    message = `expected ${issue.expected}, got ${issue.received}`;
+  }
+  throw new FabricConfigError(path.join('.').replace(/\.(\d+)(?=\.|$)/g, '[$1]'), message);
+}
+
+/** The regions a given account is scanned in. */
+export function regionsOf(config: FabricConfig, account: EstateAccount): string[] {
+  return account.regions ?? config.estate.defaultRegions;
+}

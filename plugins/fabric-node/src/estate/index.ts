@@ -1,0 +1,2 @@
+export { parseFabricConfig, regionsOf, FabricConfigError } from './EstateConfig';
+export type { EstateAccount, FabricConfig } from './EstateConfig';

@@ -1,0 +1,34 @@
+import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
+import { ResponseError } from '@backstage/errors';
+import { CapacityFilter, EstateResponse, FabricApi } from './FabricApi';
+
+/** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
+export class FabricClient implements FabricApi {
+  constructor(private readonly deps: { discoveryApi: DiscoveryApi; fetchApi: FetchApi }) {}
+
+  health() {
+    return this.get('/health');
+  }
+
+  capacity(filter: CapacityFilter = {}) {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value !== undefined && value !== '') params.set(key, String(value));
+    }
+    const query = params.toString();
+    return this.get(`/capacity${query ? `?${query}` : ''}`);
+  }
+
+  estate(): Promise<EstateResponse> {
+    return this.get('/estate');
+  }
+
+  private async get(path: string) {
+    const base = await this.deps.discoveryApi.getBaseUrl('fabric');
+    const res = await this.deps.fetchApi.fetch(`${base}${path}`);
+    if (!res.ok) {
+      throw await ResponseError.fromResponse(res);
+    }
+    return res.json();
+  }
+}

@@ -1,0 +1,117 @@
+import { useMemo } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  InfoCard,
+  Progress,
+  ResponseErrorPanel,
+  Table,
+  TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import Typography from '@material-ui/core/Typography';
+import {
+  CapacityRow,
+  FABRIC_GPU_ANNOTATION,
+  FABRIC_WORKLOAD_ANNOTATION,
+  FabricIntent,
+  isFabricIntent,
+} from '@internal/backstage-plugin-fabric-common';
+import { CapacityFilter, fabricApiRef } from '../../api/FabricApi';
+import { azLabel, usd } from '../shared/format';
+import { SourceChip } from '../shared/SourceChip';
+
+const intentText: Record<FabricIntent, string> = {
+  throughput: 'spread across cells and AZ-IDs, spot first: the cheapest capacity with a good placement score',
+  'tightly-coupled': 'one AZ-ID, EFA-capable types only, inside an EFA training island; never over the peering mesh',
+  balanced: 'one preferred region spread over its AZ-IDs, mixing spot and on-demand',
+};
+
+/** What the workload's intent asks of capacity. */
+function filterFor(intent: FabricIntent, gpu?: string): CapacityFilter {
+  const filter: CapacityFilter = {};
+  if (gpu) {
+    if (gpu.includes('.')) filter.family = gpu.split('.')[0];
+    else filter.gpu = gpu;
+  }
+  if (intent === 'tightly-coupled') filter.efaOnly = true;
+  return filter;
+}
+
+const columns: TableColumn<CapacityRow & { id: string }>[] = [
+  { title: 'Region', field: 'region' },
+  { title: 'AZ-ID (account-local name)', render: row => azLabel(row.azId, row.azName) },
+  { title: 'Account', field: 'accountName' },
+  { title: 'Instance type', field: 'instanceType' },
+  { title: 'GPU', render: row => `${row.gpuCount}× ${row.gpu}` },
+  { title: 'Capacity', field: 'capacityType' },
+  { title: '$/GPU-h', render: row => usd(row.pricePerHour / row.gpuCount) },
+  { title: 'Spot score', render: row => row.placementScore ?? '—' },
+  { title: 'Nodes within quota', field: 'quotaHeadroomInstances', type: 'numeric' },
+];
+
+/** The "GPU Fabric" tab: capacity available now for the workload's declared intent. */
+export const EntityFabricContent = () => {
+  const { entity } = useEntity();
+  const api = useApi(fabricApiRef);
+  const annotation = entity.metadata.annotations?.[FABRIC_WORKLOAD_ANNOTATION];
+  const gpu = entity.metadata.annotations?.[FABRIC_GPU_ANNOTATION];
+  const intent = isFabricIntent(annotation) ? annotation : undefined;
+
+  const state = useAsync(
+    async () => (intent ? api.capacity(filterFor(intent, gpu)) : undefined),
+    [api, intent, gpu, stringifyEntityRef(entity)],
+  );
+
+  const rows = useMemo(
+    () =>
+      (state.value?.rows ?? [])
+        .filter(r => r.quotaHeadroomInstances > 0)
+        .sort((a, b) => a.pricePerHour / a.gpuCount - b.pricePerHour / b.gpuCount)
+        .map((r, i) => ({ ...r, id: String(i) })),
+    [state.value],
+  );
+
+  if (!annotation) {
+    return <MissingAnnotationEmptyState annotation={FABRIC_WORKLOAD_ANNOTATION} />;
+  }
+  if (!intent) {
+    return (
+      <WarningPanel
+        title="Unknown fabric intent"
+        message={`The annotation ${FABRIC_WORKLOAD_ANNOTATION} is "${annotation}"; use throughput, tightly-coupled or balanced.`}
+      />
+    );
+  }
+  if (state.loading) return <Progress />;
+  if (state.error) return <ResponseErrorPanel error={state.error} />;
+
+  return (
+    <InfoCard
+      title={`Capacity for a ${intent} workload${gpu ? ` (${gpu})` : ''}`}
+      subheader={intentText[intent]}
+      action={state.value && <SourceChip source={state.value.source} />}
+    >
+      {state.value && state.value.staleCells.length > 0 && (
+        <Typography variant="body2" color="textSecondary" paragraph>
+          {state.value.staleCells.length} cell(s) could not be discovered; capacity there is not shown.
+        </Typography>
+      )}
+      <Table
+        options={{ paging: true, pageSize: 10, search: false, toolbar: false, padding: 'dense' }}
+        columns={columns}
+        data={rows}
+        emptyContent={
+          <Typography style={{ padding: 16 }}>
+            No capacity within quota matches this intent now.
+          </Typography>
+        }
+      />
+    </InfoCard>
+  );
+};

@@ -1,0 +1,1 @@
+export { EntityFabricContent } from './EntityFabricContent';

@@ -1,0 +1,165 @@
+import { useMemo, useState } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import {
+  Content,
+  ContentHeader,
+  Header,
+  InfoCard,
+  Page,
+  Progress,
+  ResponseErrorPanel,
+  StatusError,
+  StatusOK,
+  Table,
+  TableColumn,
+  WarningPanel,
+} from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import {
+  CapacityResponse,
+  CapacityRow,
+  CellStatus,
+} from '@internal/backstage-plugin-fabric-common';
+import { fabricApiRef } from '../../api/FabricApi';
+import { age, azLabel, usd } from '../shared/format';
+import { SourceChip } from '../shared/SourceChip';
+
+type RegionGpu = CapacityResponse['byRegionAndGpu'][number] & { id: string };
+
+const summaryColumns: TableColumn<RegionGpu>[] = [
+  { title: 'Region', field: 'region' },
+  { title: 'GPU', field: 'gpu' },
+  { title: 'GPUs within quota', field: 'gpus', type: 'numeric' },
+  {
+    title: 'Cheapest spot $/GPU-h',
+    render: row => usd(row.cheapestSpotPerGpuHour),
+    customSort: (a, b) => (a.cheapestSpotPerGpuHour ?? Infinity) - (b.cheapestSpotPerGpuHour ?? Infinity),
+  },
+  {
+    title: 'Cheapest on-demand $/GPU-h',
+    render: row => usd(row.cheapestOnDemandPerGpuHour),
+    customSort: (a, b) => (a.cheapestOnDemandPerGpuHour ?? Infinity) - (b.cheapestOnDemandPerGpuHour ?? Infinity),
+  },
+];
+
+const offeringColumns: TableColumn<CapacityRow & { id: string }>[] = [
+  { title: 'AZ-ID (account-local name)', render: row => azLabel(row.azId, row.azName), customSort: (a, b) => a.azId.localeCompare(b.azId) },
+  { title: 'Account', render: row => `${row.accountName} (${row.accountId})` },
+  { title: 'Instance type', field: 'instanceType' },
+  { title: 'GPUs/node', field: 'gpuCount', type: 'numeric' },
+  { title: 'Capacity', field: 'capacityType' },
+  { title: '$/h', render: row => usd(row.pricePerHour), customSort: (a, b) => a.pricePerHour - b.pricePerHour },
+  { title: 'Spot score', render: row => row.placementScore ?? '—' },
+  { title: 'Quota headroom (nodes)', field: 'quotaHeadroomInstances', type: 'numeric' },
+];
+
+const cellColumns: TableColumn<CellStatus & { id: string }>[] = [
+  { title: 'Account', render: row => `${row.accountName} (${row.accountId})` },
+  { title: 'Region', field: 'region' },
+  {
+    title: 'Health',
+    render: row => (row.fresh ? <StatusOK>fresh</StatusOK> : <StatusError>stale</StatusError>),
+  },
+  { title: 'Discovered', render: row => age(row.discoveredAt) },
+  {
+    title: 'AZ names → AZ-IDs',
+    render: row =>
+      Object.entries(row.azMap)
+        .map(([name, id]) => `${name.slice(-1)}→${id}`)
+        .join(' '),
+  },
+  { title: 'Last error', render: row => row.error ?? '' },
+];
+
+/** The estate page: capacity by region × GPU with drill-down to AZ-IDs, and cell health. */
+export const FabricEstatePage = () => {
+  const api = useApi(fabricApiRef);
+  const [selected, setSelected] = useState<RegionGpu | undefined>();
+  const state = useAsync(async () => {
+    const [health, capacity, estate] = await Promise.all([api.health(), api.capacity(), api.estate()]);
+    return { health, capacity, estate };
+  }, [api]);
+
+  const summary = useMemo<RegionGpu[]>(
+    () =>
+      (state.value?.capacity.byRegionAndGpu ?? [])
+        .map(g => ({ ...g, id: `${g.region}|${g.gpu}` }))
+        .sort((a, b) => a.region.localeCompare(b.region) || b.gpus - a.gpus),
+    [state.value],
+  );
+
+  const drillDown = useMemo(
+    () =>
+      selected && state.value
+        ? state.value.capacity.rows
+            .filter(r => r.region === selected.region && r.gpu === selected.gpu)
+            .map((r, i) => ({ ...r, id: String(i) }))
+        : [],
+    [selected, state.value],
+  );
+
+  return (
+    <Page themeId="tool">
+      <Header
+        title="GPU Fabric"
+        subtitle="GPU capacity across every enrolled AWS account, region and AZ-ID"
+      />
+      <Content>
+        {state.loading && <Progress />}
+        {state.error && <ResponseErrorPanel error={state.error} />}
+        {state.value && (
+          <>
+            <ContentHeader title="Estate capacity">
+              <SourceChip source={state.value.health.estateSource} mode={state.value.health.mode} />
+            </ContentHeader>
+            <Typography variant="body2" paragraph>
+              {state.value.health.accounts} accounts · {state.value.health.cells} cells · inventory taken{' '}
+              {age(state.value.capacity.takenAt)}. Locality is keyed on AZ-IDs, which are the same
+              physical zone in every account; each account's own AZ name is shown beside it.
+            </Typography>
+            {state.value.capacity.staleCells.length > 0 && (
+              <WarningPanel
+                title={`${state.value.capacity.staleCells.length} cell(s) stale: results are partial`}
+                message={state.value.capacity.staleCells
+                  .map(c => `${c.accountName} ${c.region}: ${c.error ?? 'no data'}`)
+                  .join('\n')}
+              />
+            )}
+            <Grid container spacing={3}>
+              <Grid item xs={12}>
+                <Table<RegionGpu>
+                  title="Capacity by region × GPU (select a row for AZ-IDs)"
+                  options={{ paging: false, search: false, padding: 'dense' }}
+                  columns={summaryColumns}
+                  data={summary}
+                  onRowClick={(_e, row) => setSelected(row)}
+                />
+              </Grid>
+              {selected && (
+                <Grid item xs={12}>
+                  <Table
+                    title={`${selected.gpu} in ${selected.region} by AZ-ID`}
+                    options={{ paging: true, pageSize: 20, search: false, padding: 'dense' }}
+                    columns={offeringColumns}
+                    data={drillDown}
+                  />
+                </Grid>
+              )}
+              <Grid item xs={12}>
+                <InfoCard title="Cells (account × region)" noPadding>
+                  <Table
+                    options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+                    columns={cellColumns}
+                    data={state.value.estate.cells.map(c => ({ ...c, id: `${c.accountId}/${c.region}` }))}
+                  />
+                </InfoCard>
+              </Grid>
+            </Grid>
+          </>
+        )}
+      </Content>
+    </Page>
+  );
+};

@@ -1,0 +1,1 @@
+export { FabricEstatePage } from './FabricEstatePage';

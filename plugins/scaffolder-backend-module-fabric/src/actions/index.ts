@@ -1,0 +1,2 @@
+export { createFabricCapacityQueryAction } from './capacityQuery';
+export { FabricApiClient } from './FabricApiClient';
