@@ -85,7 +85,8 @@ async function startMotoServer() {
       } catch {
         child.kill('SIGTERM');
       }
-      await Promise.race([exited, new Promise(r => setTimeout(r, 5000))]);
+      await Promise.race([exited, new Promise(r => setTimeout(r, 5000).unref())]);
+      child.stderr?.destroy();
     },
   };
 }

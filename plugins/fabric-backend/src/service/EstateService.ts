@@ -42,8 +42,7 @@ export class EstateService {
   }
 
   async health(): Promise<FabricHealth> {
-    const inventory = await this.deps.store.latestInventory();
-    const cells = inventory?.cells ?? [];
+    const { cells } = await this.inventory();
     return {
       status: 'ok',
       version: this.deps.version,

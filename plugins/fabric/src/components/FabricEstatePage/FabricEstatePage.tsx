@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { Fragment, useMemo, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   Content,
@@ -122,9 +122,13 @@ export const FabricEstatePage = () => {
             {state.value.capacity.staleCells.length > 0 && (
               <WarningPanel
                 title={`${state.value.capacity.staleCells.length} cell(s) stale: results are partial`}
-                message={state.value.capacity.staleCells
-                  .map(c => `${c.accountName} ${c.region}: ${c.error ?? 'no data'}`)
-                  .join('\n')}
+                message={state.value.capacity.staleCells.map((c, i) => (
+                  // One line per stale cell: a joined string would run them together.
+                  <Fragment key={`${c.accountId}/${c.region}`}>
+                    {i > 0 && <br />}
+                    <span>{`${c.accountName} ${c.region}: ${c.error ?? 'no data'}`}</span>
+                  </Fragment>
+                ))}
               />
             )}
             <Grid container spacing={3}>

@@ -1,0 +1,228 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { FabricApi, fabricApiRef } from '../../api/FabricApi';
+import { CellStatus } from '@internal/backstage-plugin-fabric-common';
+import {
+  demoEstate,
+  demoHealth,
+  estateCapacity,
+  staleCell,
+} from '../../__testUtils__/fixtures';
+import { FabricEstatePage } from './FabricEstatePage';
+
+function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
+  return {
+    health: jest.fn().mockResolvedValue(demoHealth),
+    capacity: jest.fn().mockResolvedValue(estateCapacity),
+    estate: jest.fn().mockResolvedValue(demoEstate),
+    ...overrides,
+  } as jest.Mocked<FabricApi>;
+}
+
+async function render(api: FabricApi) {
+  return renderInTestApp(
+    <TestApiProvider apis={[[fabricApiRef, api]]}>
+      <FabricEstatePage />
+    </TestApiProvider>,
+  );
+}
+
+/**
+ * The table that a visible title (a table's toolbar or a card's header) belongs to.
+ * With paging on, the pager is a second table after it; the data table comes first.
+ */
+function tableTitled(title: string): HTMLElement {
+  let el: HTMLElement | null = screen.getByText(title);
+  while (el && !el.querySelector('table')) el = el.parentElement;
+  if (!el) throw new Error(`No table under the title "${title}"`);
+  return within(el).getAllByRole('table')[0];
+}
+
+/** Body rows of a table with data in them (not the header, not paging filler). */
+function dataRows(table: HTMLElement): HTMLElement[] {
+  return within(table)
+    .getAllByRole('row')
+    .filter(
+      row =>
+        row.parentElement?.tagName === 'TBODY' &&
+        within(row).queryAllByRole('cell').length > 0,
+    );
+}
+
+function cellTexts(row: HTMLElement): string[] {
+  return within(row)
+    .getAllByRole('cell')
+    .map(c => c.textContent ?? '');
+}
+
+const SUMMARY = 'Capacity by region × GPU (select a row for AZ-IDs)';
+
+describe('FabricEstatePage', () => {
+  it('shows the region × GPU summary of the demo estate', async () => {
+    const api = mockApi();
+    await render(api);
+
+    expect(screen.getByText('GPU Fabric')).toBeVisible();
+    expect(await screen.findByText('demo estate')).toBeVisible();
+    expect(screen.getByText('plan-only')).toBeVisible();
+    expect(api.capacity).toHaveBeenCalledWith();
+    expect(
+      screen.getByText(/4 accounts · 12 cells · inventory taken just now/),
+    ).toBeVisible();
+
+    const summary = tableTitled(SUMMARY);
+    // Region by region, the most GPUs first; a missing price shows as a dash.
+    expect(dataRows(summary).map(cellTexts)).toEqual([
+      ['eu-west-1', 'A10G', '384', '$0.42', '—'],
+      ['us-east-1', 'L4', '768', '$0.31', '$0.80'],
+      ['us-east-1', 'H100', '96', '$2.57', '$6.88'],
+      ['us-west-2', 'H100', '64', '—', '$6.88'],
+    ]);
+    // No drill-down until a row is chosen.
+    expect(screen.queryByText(/by AZ-ID$/)).not.toBeInTheDocument();
+  });
+
+  it('warns that a stale cell makes the results partial, naming the account and error', async () => {
+    await render(mockApi());
+
+    const warning = await screen.findByRole('alert');
+    const title = within(warning).getByText(
+      'Warning: 1 cell(s) stale: results are partial',
+    );
+    expect(title).toBeVisible();
+    const detail = within(warning).getByText(
+      /^ml-inference eu-west-1: AccessDenied: .* not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::333333333333:role\/fabric-member$/,
+    );
+    // The panel starts folded; opening it names the account, the region and the error.
+    expect(detail).not.toBeVisible();
+    fireEvent.click(title);
+    await waitFor(() => expect(detail).toBeVisible());
+  });
+
+  it('puts each stale cell on a line of its own', async () => {
+    const throttled: CellStatus = {
+      ...staleCell,
+      accountId: '222222222222',
+      accountName: 'ml-research',
+      region: 'us-west-2',
+      error: 'RequestLimitExceeded: Request limit exceeded.',
+    };
+    await render(
+      mockApi({
+        capacity: jest.fn().mockResolvedValue({
+          ...estateCapacity,
+          staleCells: [staleCell, throttled],
+        }),
+      }),
+    );
+
+    const warning = await screen.findByRole('alert');
+    fireEvent.click(
+      within(warning).getByText(
+        'Warning: 2 cell(s) stale: results are partial',
+      ),
+    );
+    expect(
+      await within(warning).findByText(
+        /^ml-inference eu-west-1: AccessDenied: /,
+      ),
+    ).toBeVisible();
+    expect(
+      within(warning).getByText(
+        'ml-research us-west-2: RequestLimitExceeded: Request limit exceeded.',
+      ),
+    ).toBeVisible();
+  });
+
+  it('lists every cell with its health', async () => {
+    await render(mockApi());
+
+    await screen.findByText('Cells (account × region)');
+    const table = tableTitled('Cells (account × region)');
+    const rows = dataRows(table);
+    expect(rows).toHaveLength(3);
+    const stale = rows.find(r =>
+      r.textContent?.includes('ml-inference (333333333333)'),
+    )!;
+    expect(within(stale).getByText('eu-west-1')).toBeVisible();
+    expect(within(stale).getByText('stale')).toBeVisible();
+    expect(within(stale).getByText('6 h ago')).toBeVisible();
+    expect(within(stale).getByText(/^AccessDenied: /)).toBeVisible();
+    const hub = rows.find(r =>
+      r.textContent?.includes('ml-platform-hub (111111111111)'),
+    )!;
+    expect(within(hub).getByText('fresh')).toBeVisible();
+    expect(within(hub).getByText(/c→use1-az4/)).toBeVisible();
+  });
+
+  it('drills down to AZ-IDs when a summary row is selected', async () => {
+    await render(mockApi());
+    await screen.findByText('demo estate');
+
+    const summary = tableTitled(SUMMARY);
+    const h100East = dataRows(summary).find(
+      r => cellTexts(r)[0] === 'us-east-1' && cellTexts(r)[1] === 'H100',
+    )!;
+    fireEvent.click(within(h100East).getByText('H100'));
+    expect(await screen.findByText('H100 in us-east-1 by AZ-ID')).toBeVisible();
+
+    const drillDown = tableTitled('H100 in us-east-1 by AZ-ID');
+    const rows = dataRows(drillDown);
+    expect(rows).toHaveLength(3);
+    // The same physical zone under each account's own name.
+    expect(
+      within(drillDown).getAllByText('use1-az4 (us-east-1c)'),
+    ).toHaveLength(2);
+    expect(
+      within(drillDown).getAllByText('use1-az4 (us-east-1b)'),
+    ).toHaveLength(1);
+    expect(
+      within(drillDown).getAllByText('ml-platform-hub (111111111111)'),
+    ).toHaveLength(2);
+    // The quota wall stays visible here: ml-research may not run spot P5.
+    const research = rows.find(r =>
+      r.textContent?.includes('ml-research (222222222222)'),
+    )!;
+    expect(cellTexts(research)).toEqual(
+      expect.arrayContaining([
+        'use1-az4 (us-east-1b)',
+        'p5.48xlarge',
+        '8',
+        'spot',
+        '$16.87',
+        '6',
+        '0',
+      ]),
+    );
+    // Only H100 offerings in us-east-1.
+    expect(within(drillDown).queryByText('g6.xlarge')).not.toBeInTheDocument();
+    expect(within(drillDown).queryByText(/usw2-az/)).not.toBeInTheDocument();
+
+    // Choosing another row replaces the drill-down.
+    const l4East = dataRows(tableTitled(SUMMARY)).find(
+      r => cellTexts(r)[1] === 'L4',
+    )!;
+    fireEvent.click(within(l4East).getByText('L4'));
+    expect(await screen.findByText('L4 in us-east-1 by AZ-ID')).toBeVisible();
+    expect(
+      screen.queryByText('H100 in us-east-1 by AZ-ID'),
+    ).not.toBeInTheDocument();
+    expect(
+      within(tableTitled('L4 in us-east-1 by AZ-ID')).getAllByText(
+        'use1-az2 (us-east-1a)',
+      ),
+    ).toHaveLength(2);
+  });
+
+  it('shows an error panel when the backend cannot be reached', async () => {
+    await render(
+      mockApi({
+        health: jest.fn().mockRejectedValue(new Error('Failed to fetch')),
+      }),
+    );
+
+    const panel = await screen.findByRole('alert');
+    expect(within(panel).getByText('Error: Failed to fetch')).toBeVisible();
+    expect(screen.queryByText('demo estate')).not.toBeInTheDocument();
+  });
+});
