@@ -4,7 +4,7 @@ import {
   DescribeVpcsCommand,
 } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { startMotoServer, MotoServer } from '../../../../test-tooling/moto/motoServer';
+import { startMotoServer, MotoServer } from '@internal/fabric-test-tooling';
 import { AwsClientFactory } from './AwsClientFactory';
 import { describeAzIds } from './describeAzIds';
 

@@ -1,5 +1,11 @@
 import { AuthService, BackstageCredentials, DiscoveryService } from '@backstage/backend-plugin-api';
-import { ResponseError } from '@backstage/errors';
+import {
+  ConflictError,
+  InputError,
+  NotAllowedError,
+  NotFoundError,
+  ResponseError,
+} from '@backstage/errors';
 
 /**
  * Calls the fabric backend's REST API on behalf of the task's initiator, so the
@@ -29,8 +35,28 @@ export class FabricApiClient {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     if (!res.ok) {
-      throw await ResponseError.fromResponse(res);
+      throw toReadableError(await ResponseError.fromResponse(res));
     }
     return (await res.json()) as T;
+  }
+}
+
+/**
+ * A task log should say why the fabric refused, not "Request failed with 400". The
+ * backend's own message is kept, and the error type keeps its meaning for the caller.
+ */
+function toReadableError(error: ResponseError): Error {
+  const message = `Fabric: ${error.body?.error?.message ?? error.message}`;
+  switch (error.statusCode) {
+    case 400:
+      return new InputError(message, error);
+    case 403:
+      return new NotAllowedError(message, error);
+    case 404:
+      return new NotFoundError(message, error);
+    case 409:
+      return new ConflictError(message, error);
+    default:
+      return new Error(`${message} (HTTP ${error.statusCode})`, { cause: error });
   }
 }

@@ -1,0 +1,6 @@
+// @ts-check
+'use strict';
+
+module.exports = {
+  ...require('./moto/motoServer'),
+};
