@@ -9,7 +9,9 @@ import { fabricPlugin } from '../plugin';
 
 jest.setTimeout(60_000);
 
-async function startFabric(options: { permission?: AuthorizeResult; fabric?: unknown } = {}) {
+async function startFabric(
+  options: { permission?: AuthorizeResult.ALLOW | AuthorizeResult.DENY; fabric?: unknown } = {},
+) {
   const { server } = await startTestBackend({
     features: [
       fabricPlugin,

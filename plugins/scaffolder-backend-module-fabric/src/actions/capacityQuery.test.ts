@@ -13,7 +13,7 @@ describe('fabric:capacity:query', () => {
 
   it('reports GPUs within quota and the cheapest price from the fabric backend', async () => {
     const action = createFabricCapacityQueryAction({ client: backend.client });
-    const ctx = createMockActionContext({ input: { gpu: 'L4', capacityType: 'spot' } });
+    const ctx = createMockActionContext({ input: { gpu: 'L4', capacityType: 'spot' as const } });
     await action.handler(ctx);
     const outputs = Object.fromEntries((ctx.output as jest.Mock).mock.calls);
     expect(outputs.source).toBe('demo');
@@ -27,7 +27,7 @@ describe('fabric:capacity:query', () => {
   it('narrows tightly-coupled requests to EFA-capable types', async () => {
     const action = createFabricCapacityQueryAction({ client: backend.client });
     const all = createMockActionContext({ input: { gpu: 'L4' } });
-    const efa = createMockActionContext({ input: { gpu: 'L4', intent: 'tightly-coupled' } });
+    const efa = createMockActionContext({ input: { gpu: 'L4', intent: 'tightly-coupled' as const } });
     await action.handler(all);
     await action.handler(efa);
     const gpus = (ctx: typeof all) => Object.fromEntries((ctx.output as jest.Mock).mock.calls).gpus;
