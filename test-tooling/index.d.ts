@@ -1,1 +1,2 @@
 export * from './moto/motoServer';
+export * from './kube/controlPlane';

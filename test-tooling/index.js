@@ -3,4 +3,5 @@
 
 module.exports = {
   ...require('./moto/motoServer'),
+  ...require('./kube/controlPlane'),
 };
