@@ -199,7 +199,16 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
 
       // Selecting the row drills down to AZ-IDs, with each account's own AZ name.
       await h100East.first().click();
-      const drillTitle = page.getByText('H100 in us-east-1 by AZ-ID');
+      const zonesTitle = page.getByText('H100 in us-east-1 by AZ-ID');
+      await zonesTitle.waitFor();
+      // One row per physical zone, naming what each account calls it.
+      const zones = await tableRows(closestWithTable(zonesTitle));
+      assert.ok(zones.length > 0, 'AZ-IDs in the drill-down');
+      for (const cells of zones) {
+        assert.match(cells[0], /^use1-az\d$/, `AZ-ID in ${JSON.stringify(cells)}`);
+        assert.match(cells[1], /: us-east-1[a-f]/, `local AZ names in ${JSON.stringify(cells)}`);
+      }
+      const drillTitle = page.getByText('H100 offerings in us-east-1');
       await drillTitle.waitFor();
       const drillDown = closestWithTable(drillTitle);
       const offerings = await tableRows(drillDown);

@@ -18,6 +18,7 @@ export const fabricPlugin = createBackendPlugin({
   register(env) {
     env.registerInit({
       deps: {
+        auditor: coreServices.auditor,
         config: coreServices.rootConfig,
         database: coreServices.database,
         httpAuth: coreServices.httpAuth,
@@ -27,7 +28,7 @@ export const fabricPlugin = createBackendPlugin({
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
       },
-      async init({ config, database, httpAuth, httpRouter, logger, permissions, permissionsRegistry, scheduler }) {
+      async init({ auditor, config, database, httpAuth, httpRouter, logger, permissions, permissionsRegistry, scheduler }) {
         // Invalid configuration stops the backend here, naming the key.
         const fabricConfig = readFabricConfig(config);
         const store = await DatabaseFabricStore.create({ database });
@@ -38,7 +39,7 @@ export const fabricPlugin = createBackendPlugin({
           version: packageVersion(),
         });
         permissionsRegistry.addPermissions(fabricPermissions);
-        httpRouter.use(await createRouter({ estate, httpAuth, permissions, logger }));
+        httpRouter.use(await createRouter({ estate, httpAuth, permissions, logger, auditor }));
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
         await scheduler.scheduleTask({

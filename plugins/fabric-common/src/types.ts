@@ -118,4 +118,34 @@ export interface CapacityResponse {
     cheapestSpotPerGpuHour?: number;
     cheapestOnDemandPerGpuHour?: number;
   }>;
+  /**
+   * Sum of GPUs the quota headroom allows, per physical zone. `azNames` lists what each
+   * account calls that zone, since the same name is a different zone in another account.
+   */
+  byAzId: Array<{
+    region: string;
+    azId: string;
+    gpus: number;
+    azNames: Array<{ accountId: string; accountName: string; azName: string }>;
+  }>;
+}
+
+/** One enrolled account as `GET /estate` shows it. @public */
+export interface EstateAccountView {
+  id: string;
+  name: string;
+  role: AccountRole;
+  regions: string[];
+  /** Cells of this account that are stale. */
+  staleCells: number;
+}
+
+/** Body of `GET /api/fabric/estate`. @public */
+export interface EstateResponse {
+  source: EstateSource;
+  mode: FabricMode;
+  takenAt: string;
+  snapshot?: string;
+  accounts: EstateAccountView[];
+  cells: CellStatus[];
 }

@@ -1,10 +1,13 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
 import {
+  EstateAccountView,
+  EstateResponse,
   FabricHealth,
   Inventory,
 } from '@internal/backstage-plugin-fabric-common';
 import {
   buildDemoInventory,
+  demoAccounts,
   FabricConfig,
 } from '@internal/backstage-plugin-fabric-node';
 import { FabricStore } from '../database/FabricStore';
@@ -39,6 +42,37 @@ export class EstateService {
   /** The newest stored inventory; discovers first when there is none yet. */
   async inventory(): Promise<Inventory> {
     return (await this.deps.store.latestInventory()) ?? this.refresh();
+  }
+
+  /** Accounts and cells with their health, for the estate page and `GET /estate`. */
+  async view(): Promise<EstateResponse> {
+    const inventory = await this.inventory();
+    const { config } = this.deps;
+    const accounts = new Map<string, EstateAccountView>();
+    const enrolled = config.estate.source === 'demo' ? demoAccounts : config.estate.accounts;
+    for (const account of enrolled) {
+      accounts.set(account.id, {
+        id: account.id,
+        name: account.name,
+        role: account.role,
+        regions: [],
+        staleCells: 0,
+      });
+    }
+    for (const cell of inventory.cells) {
+      const account = accounts.get(cell.accountId);
+      if (!account) continue;
+      account.regions.push(cell.region);
+      if (!cell.fresh) account.staleCells++;
+    }
+    return {
+      source: inventory.source,
+      mode: config.estate.mode,
+      takenAt: inventory.takenAt,
+      snapshot: inventory.id,
+      accounts: [...accounts.values()],
+      cells: inventory.cells,
+    };
   }
 
   async health(): Promise<FabricHealth> {

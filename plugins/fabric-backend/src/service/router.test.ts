@@ -90,11 +90,37 @@ describe('fabric REST API', () => {
     const server = await startFabric();
     const before = await request(server).get('/api/fabric/estate');
     const res = await request(server).post('/api/fabric/refresh');
-    expect(res.status).toBe(202);
+    expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ cells: 12, staleCells: 1 });
     const after = await request(server).get('/api/fabric/estate');
     expect(Number(after.body.snapshot)).toBeGreaterThan(Number(before.body.snapshot));
     expect(after.body.cells[0].azMap).toBeDefined();
+  });
+
+  it('lists the enrolled accounts with their cells, health and AZ name → AZ-ID maps', async () => {
+    const server = await startFabric();
+    const res = await request(server).get('/api/fabric/estate');
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ source: 'demo', mode: 'plan-only' });
+    expect(res.body.accounts).toHaveLength(4);
+    expect(res.body.accounts.find((a: any) => a.id === '333333333333')).toMatchObject({
+      name: 'ml-inference',
+      staleCells: 1,
+      regions: ['us-east-1', 'us-west-2', 'eu-west-1'],
+    });
+    const useast = res.body.cells.filter((c: any) => c.region === 'us-east-1');
+    const idsOfA = new Set(useast.map((c: any) => c.azMap['us-east-1a']));
+    expect(idsOfA.size).toBeGreaterThan(1);
+  });
+
+  it('aggregates capacity per AZ-ID with each account\'s own name for the zone', async () => {
+    const server = await startFabric();
+    const res = await request(server).get('/api/fabric/capacity?intent=tightly-coupled&region=us-east-1');
+    expect(res.status).toBe(200);
+    expect(res.body.rows.every((r: any) => r.efaSupported)).toBe(true);
+    const zone = res.body.byAzId.find((z: any) => z.azId === 'use1-az4');
+    const names = new Set(zone.azNames.map((n: any) => n.azName));
+    expect(names.size).toBeGreaterThan(1);
   });
 });
 

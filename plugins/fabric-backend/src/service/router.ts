@@ -1,4 +1,5 @@
 import {
+  AuditorService,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -29,6 +30,7 @@ const capacityQuerySchema = z
     accountId: z.string().regex(/^\d{12}$/, 'must be a 12-digit account id').optional(),
     capacityType: z.enum(['spot', 'on-demand', 'reserved']).optional(),
     efaOnly: z.enum(['true', 'false']).transform(v => v === 'true').optional(),
+    intent: z.enum(['throughput', 'tightly-coupled', 'balanced']).optional(),
   })
   .strict();
 
@@ -48,6 +50,7 @@ function parseOrThrow<T>(schema: z.ZodType<T, any, any>, input: unknown, what: s
 
 export interface RouterOptions {
   estate: EstateService;
+  auditor: AuditorService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
@@ -55,7 +58,7 @@ export interface RouterOptions {
 
 /** The fabric REST API, mounted at /api/fabric. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { estate, httpAuth, permissions } = options;
+  const { estate, httpAuth, permissions, auditor } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -80,19 +83,26 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.get('/estate', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
-    const inventory = await estate.inventory();
-    res.json({
-      source: inventory.source,
-      takenAt: inventory.takenAt,
-      snapshot: inventory.id,
-      cells: inventory.cells,
-    });
+    res.json(await estate.view());
   });
 
   router.post('/refresh', async (req, res) => {
     await authorize(req, fabricEstateRefreshPermission);
-    const inventory = await estate.refresh();
-    res.status(202).json({
+    // The auditor records who asked (from the request's credentials) and the outcome.
+    const event = await auditor.createEvent({
+      eventId: 'estate-refresh',
+      severityLevel: 'medium',
+      request: req,
+    });
+    let inventory;
+    try {
+      inventory = await estate.refresh();
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+    await event.success({ meta: { snapshot: inventory.id } });
+    res.status(200).json({
       snapshot: inventory.id,
       takenAt: inventory.takenAt,
       cells: inventory.cells.length,

@@ -52,6 +52,24 @@ describe('queryCapacity', () => {
     expect(queryCapacity(inventory, { minGpus: 2 }).rows.every(r => r.gpuCount >= 2)).toBe(true);
   });
 
+  it('sums GPUs per AZ-ID and lists what each account calls that zone', () => {
+    const zone = queryCapacity(inventory).byAzId.find(z => z.azId === 'use1-az4');
+    expect(zone).toEqual({
+      region: 'us-east-1',
+      azId: 'use1-az4',
+      gpus: 2 * 8 + 100,
+      azNames: [
+        { accountId: '111111111111', accountName: 'hub', azName: 'us-east-1a' },
+        { accountId: '222222222222', accountName: 'research', azName: 'us-east-1d' },
+      ],
+    });
+  });
+
+  it('treats a tightly-coupled intent as EFA-only', () => {
+    expect(new Set(queryCapacity(inventory, { intent: 'tightly-coupled' }).rows.map(r => r.gpu))).toEqual(new Set(['H100']));
+    expect(new Set(queryCapacity(inventory, { intent: 'throughput' }).rows.map(r => r.gpu))).toEqual(new Set(['H100', 'L4']));
+  });
+
   it('reports stale cells so callers know the answer is partial', () => {
     expect(queryCapacity(inventory).staleCells.map(c => c.accountId)).toEqual(['333333333333']);
   });

@@ -1,5 +1,6 @@
 import {
   CapacityResponse,
+  FabricIntent,
   CapacityRow,
   CapacityType,
   Inventory,
@@ -17,6 +18,11 @@ export interface CapacityQuery {
   capacityType?: CapacityType;
   /** Only types that can join an EFA island (tightly-coupled work). */
   efaOnly?: boolean;
+  /**
+   * The workload's intent. `tightly-coupled` keeps EFA-capable types only, because
+   * such work must run inside an EFA island; the other intents can use any type.
+   */
+  intent?: FabricIntent;
 }
 
 /**
@@ -41,7 +47,7 @@ export function queryCapacity(inventory: Inventory, query: CapacityQuery = {}): 
     if (query.azId && offering.azId !== query.azId) continue;
     if (query.accountId && offering.accountId !== query.accountId) continue;
     if (query.capacityType && offering.capacityType !== query.capacityType) continue;
-    if (query.efaOnly && !info.efaSupported) continue;
+    if ((query.efaOnly || query.intent === 'tightly-coupled') && !info.efaSupported) continue;
     rows.push({
       ...offering,
       accountName: accountNames.get(offering.accountId) ?? offering.accountId,
@@ -78,11 +84,28 @@ export function queryCapacity(inventory: Inventory, query: CapacityQuery = {}): 
     groups.set(key, group);
   }
 
+  const zones = new Map<string, CapacityResponse['byAzId'][number]>();
+  for (const row of rows) {
+    const key = `${row.region}|${row.azId}`;
+    const zone = zones.get(key) ?? { region: row.region, azId: row.azId, gpus: 0, azNames: [] };
+    zone.gpus += row.quotaHeadroomInstances * row.gpuCount;
+    if (!zone.azNames.some(n => n.accountId === row.accountId)) {
+      zone.azNames.push({ accountId: row.accountId, accountName: row.accountName, azName: row.azName });
+    }
+    zones.set(key, zone);
+  }
+  for (const zone of zones.values()) {
+    zone.azNames.sort((a, b) => a.accountId.localeCompare(b.accountId));
+  }
+
   return {
     source: inventory.source,
     takenAt: inventory.takenAt,
     staleCells: inventory.cells.filter(c => !c.fresh),
     rows,
     byRegionAndGpu: [...groups.values()],
+    byAzId: [...zones.values()].sort(
+      (a, b) => a.region.localeCompare(b.region) || a.azId.localeCompare(b.azId),
+    ),
   };
 }

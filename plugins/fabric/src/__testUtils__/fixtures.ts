@@ -99,6 +99,7 @@ export const staleCell: CellStatus = {
  * ml-research spot (no spot P5 quota) and ml-inference on-demand (no on-demand P quota).
  */
 export const h100EfaCapacity: CapacityResponse = {
+  byAzId: [],
   source: 'demo',
   takenAt: TAKEN_AT,
   staleCells: [staleCell],
@@ -200,6 +201,7 @@ export const h100EfaCapacity: CapacityResponse = {
 
 /** `capacity()` without a filter, cut down to four region × GPU groups. */
 export const estateCapacity: CapacityResponse = {
+  byAzId: [],
   source: 'demo',
   takenAt: TAKEN_AT,
   staleCells: [staleCell],
@@ -334,7 +336,14 @@ function freshCell(
 
 export const demoEstate: EstateResponse = {
   source: 'demo',
+  mode: 'plan-only',
   takenAt: TAKEN_AT,
+  accounts: [
+    { id: '111111111111', name: 'ml-platform-hub', role: 'hub', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], staleCells: 0 },
+    { id: '222222222222', name: 'ml-research', role: 'member', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], staleCells: 0 },
+    { id: '333333333333', name: 'ml-inference', role: 'member', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], staleCells: 1 },
+    { id: '444444444444', name: 'network', role: 'network', regions: ['us-east-1', 'us-west-2', 'eu-west-1'], staleCells: 0 },
+  ],
   cells: [
     freshCell('hub', 'us-east-1', {
       'us-east-1a': 'use1-az2',
@@ -355,3 +364,20 @@ export const demoEstate: EstateResponse = {
     staleCell,
   ],
 };
+
+/** The per-zone view a capacity response carries, built from its rows as the backend does. */
+function zonesOf(rows: CapacityResponse['rows']): CapacityResponse['byAzId'] {
+  const zones = new Map<string, CapacityResponse['byAzId'][number]>();
+  for (const row of rows) {
+    const zone = zones.get(row.azId) ?? { region: row.region, azId: row.azId, gpus: 0, azNames: [] };
+    zone.gpus += row.quotaHeadroomInstances * row.gpuCount;
+    if (!zone.azNames.some(n => n.accountId === row.accountId)) {
+      zone.azNames.push({ accountId: row.accountId, accountName: row.accountName, azName: row.azName });
+    }
+    zones.set(row.azId, zone);
+  }
+  return [...zones.values()];
+}
+
+h100EfaCapacity.byAzId = zonesOf(h100EfaCapacity.rows);
+estateCapacity.byAzId = zonesOf(estateCapacity.rows);

@@ -1,9 +1,12 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   CapacityResponse,
-  CellStatus,
+  EstateResponse,
   FabricHealth,
+  FabricIntent,
 } from '@internal/backstage-plugin-fabric-common';
+
+export type { EstateResponse };
 
 /** Filters of a capacity query, as the backend accepts them. @public */
 export interface CapacityFilter {
@@ -14,14 +17,7 @@ export interface CapacityFilter {
   azId?: string;
   capacityType?: 'spot' | 'on-demand' | 'reserved';
   efaOnly?: boolean;
-}
-
-/** Body of `GET /api/fabric/estate`. @public */
-export interface EstateResponse {
-  source: string;
-  takenAt: string;
-  snapshot?: string;
-  cells: CellStatus[];
+  intent?: FabricIntent;
 }
 
 /** Client of the fabric backend. @public */

@@ -166,7 +166,12 @@ describe('FabricEstatePage', () => {
     fireEvent.click(within(h100East).getByText('H100'));
     expect(await screen.findByText('H100 in us-east-1 by AZ-ID')).toBeVisible();
 
-    const drillDown = tableTitled('H100 in us-east-1 by AZ-ID');
+    // One row per physical zone, with what each account calls it.
+    const zones = dataRows(tableTitled('H100 in us-east-1 by AZ-ID'));
+    expect(zones.map(r => cellTexts(r)[0])).toEqual(['use1-az4']);
+    expect(cellTexts(zones[0])[1]).toBe('ml-platform-hub: us-east-1c · ml-research: us-east-1b');
+
+    const drillDown = tableTitled('H100 offerings in us-east-1');
     const rows = dataRows(drillDown);
     expect(rows).toHaveLength(3);
     // The same physical zone under each account's own name.
@@ -208,7 +213,7 @@ describe('FabricEstatePage', () => {
       screen.queryByText('H100 in us-east-1 by AZ-ID'),
     ).not.toBeInTheDocument();
     expect(
-      within(tableTitled('L4 in us-east-1 by AZ-ID')).getAllByText(
+      within(tableTitled('L4 offerings in us-east-1')).getAllByText(
         'use1-az2 (us-east-1a)',
       ),
     ).toHaveLength(2);

@@ -21,6 +21,7 @@ import {
   CapacityResponse,
   CapacityRow,
   CellStatus,
+  EstateAccountView,
 } from '@internal/backstage-plugin-fabric-common';
 import { fabricApiRef } from '../../api/FabricApi';
 import { age, azLabel, usd } from '../shared/format';
@@ -53,6 +54,62 @@ const offeringColumns: TableColumn<CapacityRow & { id: string }>[] = [
   { title: '$/h', render: row => usd(row.pricePerHour), customSort: (a, b) => a.pricePerHour - b.pricePerHour },
   { title: 'Spot score', render: row => row.placementScore ?? '—' },
   { title: 'Quota headroom (nodes)', field: 'quotaHeadroomInstances', type: 'numeric' },
+];
+
+type ZoneRow = {
+  id: string;
+  azId: string;
+  gpus: number;
+  cheapestSpot?: number;
+  cheapestOnDemand?: number;
+  names: string;
+};
+
+const zoneColumns: TableColumn<ZoneRow>[] = [
+  { title: 'AZ-ID', field: 'azId' },
+  { title: 'Local AZ name per account', field: 'names' },
+  { title: 'GPUs within quota', field: 'gpus', type: 'numeric' },
+  { title: 'Cheapest spot $/GPU-h', render: row => usd(row.cheapestSpot) },
+  { title: 'Cheapest on-demand $/GPU-h', render: row => usd(row.cheapestOnDemand) },
+];
+
+/** One row per physical zone: the same AZ-ID carries a different name in each account. */
+function zonesOf(rows: CapacityRow[]): ZoneRow[] {
+  const zones = new Map<string, ZoneRow & { namesByAccount: Map<string, string> }>();
+  for (const row of rows) {
+    const zone = zones.get(row.azId) ?? {
+      id: row.azId,
+      azId: row.azId,
+      gpus: 0,
+      names: '',
+      namesByAccount: new Map<string, string>(),
+    };
+    zone.gpus += row.quotaHeadroomInstances * row.gpuCount;
+    zone.namesByAccount.set(row.accountName, row.azName);
+    if (row.quotaHeadroomInstances > 0) {
+      const perGpu = row.pricePerHour / row.gpuCount;
+      if (row.capacityType === 'spot') zone.cheapestSpot = Math.min(zone.cheapestSpot ?? Infinity, perGpu);
+      if (row.capacityType === 'on-demand') zone.cheapestOnDemand = Math.min(zone.cheapestOnDemand ?? Infinity, perGpu);
+    }
+    zones.set(row.azId, zone);
+  }
+  return [...zones.values()]
+    .map(({ namesByAccount, ...zone }) => ({
+      ...zone,
+      names: [...namesByAccount].map(([account, name]) => `${account}: ${name}`).join(' · '),
+    }))
+    .sort((a, b) => a.azId.localeCompare(b.azId));
+}
+
+const accountColumns: TableColumn<EstateAccountView & { id: string }>[] = [
+  { title: 'Account', render: row => `${row.name} (${row.id})` },
+  { title: 'Role', field: 'role' },
+  { title: 'Regions', render: row => row.regions.join(', ') },
+  {
+    title: 'Health',
+    render: row =>
+      row.staleCells === 0 ? <StatusOK>all cells fresh</StatusOK> : <StatusError>{row.staleCells} stale cell(s)</StatusError>,
+  },
 ];
 
 const cellColumns: TableColumn<CellStatus & { id: string }>[] = [
@@ -143,14 +200,33 @@ export const FabricEstatePage = () => {
               </Grid>
               {selected && (
                 <Grid item xs={12}>
-                  <Table
+                  <Table<ZoneRow>
                     title={`${selected.gpu} in ${selected.region} by AZ-ID`}
+                    options={{ paging: false, search: false, padding: 'dense' }}
+                    columns={zoneColumns}
+                    data={zonesOf(drillDown)}
+                  />
+                </Grid>
+              )}
+              {selected && (
+                <Grid item xs={12}>
+                  <Table
+                    title={`${selected.gpu} offerings in ${selected.region}`}
                     options={{ paging: true, pageSize: 20, search: false, padding: 'dense' }}
                     columns={offeringColumns}
                     data={drillDown}
                   />
                 </Grid>
               )}
+              <Grid item xs={12}>
+                <InfoCard title="Accounts" noPadding>
+                  <Table
+                    options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
+                    columns={accountColumns}
+                    data={state.value.estate.accounts.map(a => ({ ...a, id: a.id }))}
+                  />
+                </InfoCard>
+              </Grid>
               <Grid item xs={12}>
                 <InfoCard title="Cells (account × region)" noPadding>
                   <Table
