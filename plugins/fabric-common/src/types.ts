@@ -49,6 +49,14 @@ export interface Offering {
   capacityType: CapacityType;
   /** USD per instance-hour. */
   pricePerHour: number;
+  /**
+   * Where `pricePerHour` comes from: the current spot price (`spot-price-history`), the
+   * fabric's built-in approximate on-demand list prices (`built-in-table`; EC2 APIs carry
+   * no on-demand price), or nowhere (`unknown`: reserved capacity of a type the table
+   * lacks, priced 0 because a reservation is paid for whether used or not). Absent in
+   * the demo estate.
+   */
+  priceSource?: 'spot-price-history' | 'built-in-table' | 'unknown';
   /** Spot placement score 1–10 for the AZ-ID, when known (spot only). */
   placementScore?: number;
   /** How many more instances of this type the vCPU quota allows now. */
@@ -65,6 +73,12 @@ export interface CellStatus extends CellRef {
   fresh: boolean;
   discoveredAt?: string;
   error?: string;
+  /**
+   * Things discovery had to assume in a cell that still completed: a quota read as the
+   * AWS default or as 0, types left without an on-demand offering for lack of a price,
+   * placement scores that could not be read.
+   */
+  warnings?: string[];
   /** The account's local AZ name → AZ-ID map for this region. */
   azMap: Record<string, string>;
 }

@@ -1,8 +1,11 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
 import { CellRef } from '@internal/backstage-plugin-fabric-common';
 import { EstateAccount } from '../estate';
+import { cacheCredentials } from './cachedCredentials';
+import { FabricClock, systemClock } from './clock';
 
 /** How the fabric reaches AWS. */
 export interface AwsClientFactoryOptions {
@@ -14,40 +17,34 @@ export interface AwsClientFactoryOptions {
   maxAttempts?: number;
   /** Shown in CloudTrail as the role session name of every assumed session. */
   sessionName?: string;
+  /** Decides when cached assumed-role credentials are refreshed. */
+  clock?: FabricClock;
 }
 
+/** The account fields a client needs: who it is and how to become it. */
+export type AccountCredentialsRef = Pick<EstateAccount, 'id' | 'roleArn' | 'externalId'>;
+
 /**
- * Builds one SDK client per cell, with credentials for the cell's account: the hub's
- * own identity, or an assumed role (with ExternalId when configured). Providers are
- * cached per account; the SDK refreshes them before they expire.
+ * Builds one SDK client per cell and service, with credentials for the cell's account:
+ * the hub's own identity, or an assumed role (with ExternalId when configured). Assumed
+ * credentials are cached per account and shared by all of its clients, and refreshed
+ * before they expire. Clients retry in adaptive mode, which also slows down client-side
+ * once AWS starts throttling.
  */
 export class AwsClientFactory {
   private readonly credentials = new Map<string, AwsCredentialIdentityProvider | AwsCredentialIdentity | undefined>();
   private readonly ec2Clients = new Map<string, EC2Client>();
+  private readonly serviceQuotasClients = new Map<string, ServiceQuotasClient>();
 
   constructor(private readonly options: AwsClientFactoryOptions = {}) {}
 
   /** Credentials for an enrolled account. */
-  credentialsFor(account: Pick<EstateAccount, 'id' | 'roleArn' | 'externalId'>) {
+  credentialsFor(account: AccountCredentialsRef) {
     if (!this.credentials.has(account.id)) {
       this.credentials.set(
         account.id,
         account.roleArn
-          ? fromTemporaryCredentials({
-              params: {
-                RoleArn: account.roleArn,
-                RoleSessionName: this.options.sessionName ?? 'cloudspectra-fabric',
-                ExternalId: account.externalId,
-                DurationSeconds: 3600,
-              },
-              masterCredentials: this.options.hubCredentials,
-              clientConfig: {
-                endpoint: this.options.endpoint,
-                maxAttempts: this.options.maxAttempts,
-                // STS is regional; the hub's default region signs the call.
-                region: 'us-east-1',
-              },
-            })
+          ? this.assumeRole(account.roleArn, account.externalId)
           : this.options.hubCredentials,
       );
     }
@@ -55,25 +52,61 @@ export class AwsClientFactory {
   }
 
   /** The EC2 client of one cell. */
-  ec2(cell: CellRef, account: Pick<EstateAccount, 'id' | 'roleArn' | 'externalId'>): EC2Client {
-    const key = `${cell.accountId}/${cell.region}`;
-    let client = this.ec2Clients.get(key);
-    if (!client) {
-      client = new EC2Client({
-        region: cell.region,
-        endpoint: this.options.endpoint,
-        credentials: this.credentialsFor(account),
-        maxAttempts: this.options.maxAttempts ?? 5,
-        retryMode: 'adaptive',
-      });
-      this.ec2Clients.set(key, client);
-    }
-    return client;
+  ec2(cell: CellRef, account: AccountCredentialsRef): EC2Client {
+    return this.cached(this.ec2Clients, cell, () => new EC2Client(this.clientConfig(cell, account)));
+  }
+
+  /** The Service Quotas client of one cell: EC2 vCPU quotas are per account and region. */
+  serviceQuotas(cell: CellRef, account: AccountCredentialsRef): ServiceQuotasClient {
+    return this.cached(this.serviceQuotasClients, cell, () => new ServiceQuotasClient(this.clientConfig(cell, account)));
   }
 
   /** Closes every client's sockets. */
   destroy(): void {
     for (const client of this.ec2Clients.values()) client.destroy();
+    for (const client of this.serviceQuotasClients.values()) client.destroy();
     this.ec2Clients.clear();
+    this.serviceQuotasClients.clear();
+  }
+
+  private assumeRole(roleArn: string, externalId: string | undefined): AwsCredentialIdentityProvider {
+    return cacheCredentials(
+      fromTemporaryCredentials({
+        params: {
+          RoleArn: roleArn,
+          RoleSessionName: this.options.sessionName ?? 'cloudspectra-fabric',
+          ExternalId: externalId,
+          DurationSeconds: 3600,
+        },
+        masterCredentials: this.options.hubCredentials,
+        clientConfig: {
+          endpoint: this.options.endpoint,
+          maxAttempts: this.options.maxAttempts,
+          // STS is regional; the hub's default region signs the call.
+          region: 'us-east-1',
+        },
+      }),
+      this.options.clock ?? systemClock,
+    );
+  }
+
+  private clientConfig(cell: CellRef, account: AccountCredentialsRef) {
+    return {
+      region: cell.region,
+      endpoint: this.options.endpoint,
+      credentials: this.credentialsFor(account),
+      maxAttempts: this.options.maxAttempts ?? 5,
+      retryMode: 'adaptive' as const,
+    };
+  }
+
+  private cached<C>(clients: Map<string, C>, cell: CellRef, create: () => C): C {
+    const key = `${cell.accountId}/${cell.region}`;
+    let client = clients.get(key);
+    if (!client) {
+      client = create();
+      clients.set(key, client);
+    }
+    return client;
   }
 }
