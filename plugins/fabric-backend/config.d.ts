@@ -46,6 +46,16 @@ export interface Config {
        * @visibility backend
        */
       endpoint?: string;
+      /**
+       * Attempts per AWS call, with adaptive backoff between them (default 5).
+       * @visibility backend
+       */
+      maxAttempts?: number;
+      /**
+       * Cells (account × region) discovered at the same time (default 8).
+       * @visibility backend
+       */
+      concurrency?: number;
     };
     discovery?: {
       schedule?: {

@@ -1,7 +1,6 @@
 import { Config } from '@backstage/config';
 import {
   FabricConfig,
-  FabricConfigError,
   parseFabricConfig,
 } from '@internal/backstage-plugin-fabric-node';
 
@@ -12,12 +11,5 @@ import {
  */
 export function readFabricConfig(config: Config): FabricConfig {
   const raw = config.getOptional('fabric');
-  const parsed = parseFabricConfig(raw);
-  if (parsed.estate.source === 'aws') {
-    throw new FabricConfigError(
-      'fabric.estate.source',
-      "'aws' needs live discovery, which this release does not include yet; use 'demo'",
-    );
-  }
-  return parsed;
+  return parseFabricConfig(raw);
 }

@@ -3,6 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
+import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { EstateService } from './service/EstateService';
@@ -32,10 +33,19 @@ export const fabricPlugin = createBackendPlugin({
         // Invalid configuration stops the backend here, naming the key.
         const fabricConfig = readFabricConfig(config);
         const store = await DatabaseFabricStore.create({ database });
+        const awsClients =
+          fabricConfig.estate.source === 'aws'
+            ? new AwsClientFactory({
+                endpoint: fabricConfig.aws.endpoint,
+                maxAttempts: fabricConfig.aws.maxAttempts,
+                sessionName: 'cloudspectra-fabric',
+              })
+            : undefined;
         const estate = new EstateService({
           config: fabricConfig,
           store,
           logger,
+          awsClients,
           version: packageVersion(),
         });
         permissionsRegistry.addPermissions(fabricPermissions);

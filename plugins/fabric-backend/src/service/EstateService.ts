@@ -1,4 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
+import { JsonObject } from '@backstage/types';
 import {
   EstateAccountView,
   EstateResponse,
@@ -6,8 +7,10 @@ import {
   Inventory,
 } from '@internal/backstage-plugin-fabric-common';
 import {
+  AwsClientFactory,
   buildDemoInventory,
   demoAccounts,
+  discoverEstate,
   FabricConfig,
 } from '@internal/backstage-plugin-fabric-node';
 import { FabricStore } from '../database/FabricStore';
@@ -25,6 +28,8 @@ export class EstateService {
       store: FabricStore;
       logger: LoggerService;
       version: string;
+      /** Clients for the enrolled accounts; required for an `aws` estate. */
+      awsClients?: AwsClientFactory;
       clock?: () => Date;
     },
   ) {}
@@ -88,13 +93,25 @@ export class EstateService {
   }
 
   private async discover(): Promise<Inventory> {
-    const { config, store, logger } = this.deps;
-    const now = (this.deps.clock ?? (() => new Date()))();
-    if (config.estate.source !== 'demo') {
-      // Validated at start-up, so this only guards against a programming error.
-      throw new Error(`Estate source '${config.estate.source}' has no discovery`);
+    const { config, store, logger, awsClients } = this.deps;
+    let inventory: Inventory;
+    if (config.estate.source === 'demo') {
+      inventory = buildDemoInventory((this.deps.clock ?? (() => new Date()))());
+    } else {
+      if (!awsClients) throw new Error('An aws estate needs AWS clients');
+      // A cell that fails now keeps its last known offerings, marked stale.
+      inventory = await discoverEstate({
+        config,
+        clients: awsClients,
+        previous: await store.latestInventory(),
+        // The engine's logger takes plain metadata; Backstage's takes JSON values.
+        logger: {
+          info: (message, meta) => logger.info(message, meta as JsonObject),
+          warn: (message, meta) => logger.warn(message, meta as JsonObject),
+        },
+        concurrency: config.aws.concurrency,
+      });
     }
-    const inventory = buildDemoInventory(now);
     const id = await store.saveInventory(inventory);
     logger.info('Stored estate inventory', {
       snapshot: id,

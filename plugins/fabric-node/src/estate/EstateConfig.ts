@@ -75,6 +75,10 @@ const awsSchema = z
   .object({
     /** Overrides every AWS endpoint: private endpoints, or moto in tests. */
     endpoint: z.string().url().optional(),
+    /** Attempts per AWS call, with adaptive backoff between them. */
+    maxAttempts: z.number().int().min(1).max(10).default(5),
+    /** Cells discovered at the same time. */
+    concurrency: z.number().int().min(1).max(64).default(8),
   })
   .strict();
 

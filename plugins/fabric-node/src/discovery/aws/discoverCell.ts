@@ -68,8 +68,9 @@ export interface CellDiscovery {
  * Never rejects. Any failure (access denied, throttling that outlasted the SDK's retries,
  * 5xx, the cell's deadline) comes back as `fresh: false` with a readable, redacted
  * `error` and no offerings; the caller decides what to keep from earlier scans.
- * Placement scores are the one exception: they are advisory, AWS limits them in ways
- * unrelated to the cell's health, so failing to read them leaves a warning instead.
+ * Two reads are exceptions, leaving a warning instead: placement scores are advisory and
+ * AWS limits them in ways unrelated to the cell's health; capacity reservations only add
+ * reserved offerings, and the rest of the cell is still true without them.
  */
 export async function discoverCell(options: DiscoverCellOptions): Promise<CellDiscovery> {
   const { account, region } = options;
@@ -168,10 +169,20 @@ async function scanCell(
       return new Map<string, number>();
     }),
     discoverVcpuQuotas(api, families),
-    discoverCapacityReservations(api, typeNames, azMap).then(async found => ({
-      reservations: found,
-      vcpusInUse: await discoverVcpuUsage(api, types, found),
-    })),
+    discoverCapacityReservations(api, typeNames, azMap)
+      .catch(error => {
+        if (signal.aborted) throw error;
+        const reason = error instanceof DiscoveryStepError ? error.message : describeAwsError(error);
+        warnings.push(
+          `Capacity reservations unavailable, so no reserved offerings and on-demand headroom ignores unused ODCRs: ${reason}`,
+        );
+        logger.warn('Capacity reservations unavailable', { cell: `${cell.accountId}/${region}`, error: reason });
+        return [];
+      })
+      .then(async found => ({
+        reservations: found,
+        vcpusInUse: await discoverVcpuUsage(api, types, found),
+      })),
   ]);
 
   const { offerings, warnings: offeringWarnings } = cellOfferings({

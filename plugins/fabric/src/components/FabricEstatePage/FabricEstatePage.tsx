@@ -127,7 +127,7 @@ const cellColumns: TableColumn<CellStatus & { id: string }>[] = [
         .map(([name, id]) => `${name.slice(-1)}→${id}`)
         .join(' '),
   },
-  { title: 'Last error', render: row => row.error ?? '' },
+  { title: 'Last error / warnings', render: row => [row.error, ...(row.warnings ?? [])].filter(Boolean).join(' · ') },
 ];
 
 /** The estate page: capacity by region × GPU with drill-down to AZ-IDs, and cell health. */
