@@ -40,6 +40,13 @@ export interface Config {
         role?: 'hub' | 'network' | 'member';
       }>;
     };
+    /** The hub cluster the fabric compiles Karpenter objects for. */
+    hub?: {
+      /** EKS cluster name (default fabric-hub). @visibility backend */
+      clusterName?: string;
+      /** IAM role name of the nodes (default KarpenterNodeRole-fabric-hub). @visibility backend */
+      nodeRoleName?: string;
+    };
     aws?: {
       /**
        * Overrides every AWS endpoint (private endpoints, or moto_server in tests).

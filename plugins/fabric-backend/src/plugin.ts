@@ -7,6 +7,7 @@ import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { EstateService } from './service/EstateService';
+import { PlacementService } from './service/PlacementService';
 import { createRouter } from './service/router';
 import { readFabricConfig } from './config';
 
@@ -48,8 +49,11 @@ export const fabricPlugin = createBackendPlugin({
           awsClients,
           version: packageVersion(),
         });
+        const placements = new PlacementService({ config: fabricConfig, estate, store });
         permissionsRegistry.addPermissions(fabricPermissions);
-        httpRouter.use(await createRouter({ estate, httpAuth, permissions, logger, auditor }));
+        httpRouter.use(
+          await createRouter({ estate, placements, store, httpAuth, permissions, logger, auditor }),
+        );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
         await scheduler.scheduleTask({

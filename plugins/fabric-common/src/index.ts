@@ -6,4 +6,5 @@
  */
 export * from './annotations';
 export * from './permissions';
+export * from './placementRequest';
 export * from './types';

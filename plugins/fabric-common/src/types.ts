@@ -1,3 +1,4 @@
+import type { Placement } from './placementRequest';
 /** How an offering is bought. @public */
 export type CapacityType = 'spot' | 'on-demand' | 'reserved';
 
@@ -162,4 +163,28 @@ export interface EstateResponse {
   snapshot?: string;
   accounts: EstateAccountView[];
   cells: CellStatus[];
+}
+
+/**
+ * A stored placement: the decision, who asked, on which inventory, and the Kubernetes
+ * artifacts it compiles to. Body of `POST /placements` and `GET /placements/:id`.
+ * @public
+ */
+export interface PlacementRecord {
+  id: string;
+  entityRef: string;
+  createdBy: string;
+  createdAt: string;
+  inventorySnapshot?: string;
+  inventorySource: EstateSource;
+  placement: Placement;
+  /** For a placed placement: what the workload and the hub cluster need. */
+  artifacts?: {
+    /** Scheduling constraints for the workload's pods (affinity, tolerations, gates…). */
+    podScheduling: Record<string, unknown>;
+    /** The Karpenter objects, by kind and name. */
+    objects: Array<{ apiVersion: string; kind: string; name: string }>;
+    /** Every object as one multi-document YAML, ready to commit or apply. */
+    yaml: string;
+  };
 }

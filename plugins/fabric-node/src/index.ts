@@ -10,3 +10,5 @@ export * from './discovery';
 export * from './capacity';
 export * from './aws';
 export * from './kubernetes';
+export * from './placement';
+export * from './compile';

@@ -1,5 +1,5 @@
 import { mockServices } from '@backstage/backend-test-utils';
-import { Inventory } from '@internal/backstage-plugin-fabric-common';
+import { Inventory, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { buildDemoInventory } from '@internal/backstage-plugin-fabric-node';
 import { createTestDatabases } from '../__testUtils__/testDatabases';
 import { DatabaseFabricStore } from './DatabaseFabricStore';
@@ -35,6 +35,40 @@ describe.each(databases.eachSupportedId())('DatabaseFabricStore on %p', database
     expect(latest.takenAt).toBe('2026-11-29T10:15:00.000Z');
     expect(latest.offerings).toEqual(second.offerings);
     expect(latest.cells).toEqual(second.cells);
+  });
+
+  it('stores placements and lists them per entity, newest first', async () => {
+    const { store } = await createStore();
+    const record = (id: string, entityRef: string, createdAt: string): PlacementRecord => ({
+      id,
+      entityRef,
+      createdBy: 'user:default/guest',
+      createdAt,
+      inventorySource: 'demo',
+      inventorySnapshot: '1',
+      placement: {
+        id,
+        request: { entityRef, intent: 'throughput', gpu: { family: 'g6', totalGpus: 4 }, spotPolicy: 'spot-first', allowSpotForTightlyCoupled: false },
+        intent: 'throughput',
+        status: 'placed',
+        inventoryTakenAt: createdAt,
+        chosen: [],
+        rejected: [],
+        reasons: ['because'],
+        cost: { computePerHour: 1.5, networkPerMonth: 0, spotShare: 1 },
+        totals: { nodes: 4, gpus: 4 },
+      },
+    });
+    const a = record('00000000-0000-4000-8000-00000000000a', 'component:default/a', '2026-11-29T10:00:00.000Z');
+    const b = record('00000000-0000-4000-8000-00000000000b', 'component:default/a', '2026-11-29T11:00:00.000Z');
+    const c = record('00000000-0000-4000-8000-00000000000c', 'component:default/c', '2026-11-29T12:00:00.000Z');
+    for (const r of [a, b, c]) await store.savePlacement(r);
+
+    await expect(store.getPlacement(b.id)).resolves.toEqual(b);
+    await expect(store.getPlacement('00000000-0000-4000-8000-0000000000ff')).resolves.toBeUndefined();
+    expect((await store.listPlacements({ entityRef: 'component:default/a' })).map(r => r.id)).toEqual([b.id, a.id]);
+    expect((await store.listPlacements({ limit: 1 })).map(r => r.id)).toEqual([c.id]);
+    await expect(store.savePlacement(a)).rejects.toThrow();
   });
 
   it('keeps only the newest N snapshots', async () => {

@@ -2,9 +2,9 @@ import {
   DatabaseService,
   resolvePackagePath,
 } from '@backstage/backend-plugin-api';
-import { Inventory } from '@internal/backstage-plugin-fabric-common';
+import { Inventory, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { Knex } from 'knex';
-import { FabricStore } from './FabricStore';
+import { FabricStore, PlacementStore } from './FabricStore';
 
 const migrationsDir = resolvePackagePath(
   '@internal/backstage-plugin-fabric-backend',
@@ -15,7 +15,7 @@ const migrationsDir = resolvePackagePath(
 export const DEFAULT_SNAPSHOTS_KEPT = 20;
 
 /** {@link FabricStore} on the Backstage database service: SQLite or PostgreSQL. */
-export class DatabaseFabricStore implements FabricStore {
+export class DatabaseFabricStore implements FabricStore, PlacementStore {
   static async create(options: { database: DatabaseService }): Promise<DatabaseFabricStore> {
     const client = await options.database.getClient();
     if (!options.database.migrations?.skip) {
@@ -73,5 +73,34 @@ export class DatabaseFabricStore implements FabricStore {
       source: r.source,
       offeringCount: Number(r.offering_count),
     }));
+  }
+
+  async savePlacement(record: PlacementRecord): Promise<void> {
+    const { id, entityRef, createdBy, createdAt, inventorySnapshot, placement } = record;
+    await this.db('fabric_placements').insert({
+      id,
+      entity_ref: entityRef,
+      intent: placement.intent,
+      status: placement.status,
+      created_by: createdBy,
+      created_at: new Date(createdAt),
+      inventory_snapshot: inventorySnapshot ? Number(inventorySnapshot) : null,
+      placement: JSON.stringify(record),
+    });
+  }
+
+  async getPlacement(id: string): Promise<PlacementRecord | undefined> {
+    const row = await this.db('fabric_placements').where({ id }).select('placement').first();
+    return row ? (JSON.parse(row.placement) as PlacementRecord) : undefined;
+  }
+
+  async listPlacements(filter: { entityRef?: string; limit?: number }): Promise<PlacementRecord[]> {
+    let query = this.db('fabric_placements').select('placement');
+    if (filter.entityRef) query = query.where({ entity_ref: filter.entityRef });
+    const rows = await query.orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ]).limit(filter.limit ?? 50);
+    return rows.map(r => JSON.parse(r.placement) as PlacementRecord);
   }
 }

@@ -1,4 +1,4 @@
-import { Inventory } from '@internal/backstage-plugin-fabric-common';
+import { Inventory, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 
 /** Persistence of the fabric's state. */
 export interface FabricStore {
@@ -8,4 +8,12 @@ export interface FabricStore {
   latestInventory(): Promise<Inventory | undefined>;
   /** Ids and times of the stored snapshots, newest first. */
   listInventories(): Promise<Array<{ id: string; takenAt: string; source: string; offeringCount: number }>>;
+}
+
+/** Persistence of placement decisions. */
+export interface PlacementStore {
+  savePlacement(record: PlacementRecord): Promise<void>;
+  getPlacement(id: string): Promise<PlacementRecord | undefined>;
+  /** Newest first. */
+  listPlacements(filter: { entityRef?: string; limit?: number }): Promise<PlacementRecord[]>;
 }

@@ -1,5 +1,6 @@
 import {
   AuditorService,
+  BackstageCredentials,
   HttpAuthService,
   LoggerService,
   PermissionsService,
@@ -12,7 +13,10 @@ import {
 import {
   fabricCapacityReadPermission,
   fabricEstateRefreshPermission,
+  fabricPlacementCreatePermission,
 } from '@internal/backstage-plugin-fabric-common';
+import { PlacementStore } from '../database/FabricStore';
+import { PlacementService } from './PlacementService';
 import { queryCapacity } from '@internal/backstage-plugin-fabric-node';
 import express, { Request } from 'express';
 import Router from 'express-promise-router';
@@ -34,6 +38,12 @@ const capacityQuerySchema = z
   })
   .strict();
 
+/** The user (or service) behind a request, as stored with what it created. */
+function principalRef(credentials: BackstageCredentials): string {
+  const principal = credentials.principal as { type: string; userEntityRef?: string; subject?: string };
+  return principal.userEntityRef ?? principal.subject ?? principal.type;
+}
+
 /** Turns the first zod issue into a 400 that names the parameter. */
 function parseOrThrow<T>(schema: z.ZodType<T, any, any>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
@@ -48,8 +58,22 @@ function parseOrThrow<T>(schema: z.ZodType<T, any, any>, input: unknown, what: s
   throw new InputError(`Invalid ${what} '${key}': ${message}`);
 }
 
+const placementListSchema = z
+  .object({
+    entityRef: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]*:[a-z0-9][-a-z0-9_.]*\/[a-z0-9][-a-z0-9_.]*$/i, 'must be an entity ref such as component:default/llm-pretraining')
+      .optional(),
+    limit: z.coerce.number().int().min(1).max(200).optional(),
+  })
+  .strict();
+
+const placementIdSchema = z.string().uuid('must be a placement id (UUID)');
+
 export interface RouterOptions {
   estate: EstateService;
+  placements: PlacementService;
+  store: PlacementStore;
   auditor: AuditorService;
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
@@ -58,7 +82,7 @@ export interface RouterOptions {
 
 /** The fabric REST API, mounted at /api/fabric. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { estate, httpAuth, permissions, auditor } = options;
+  const { estate, httpAuth, permissions, auditor, placements, store } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -108,6 +132,38 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       cells: inventory.cells.length,
       staleCells: inventory.cells.filter(c => !c.fresh).length,
     });
+  });
+
+  router.post('/placements', async (req, res) => {
+    const credentials = await authorize(req, fabricPlacementCreatePermission);
+    const event = await auditor.createEvent({
+      eventId: 'placement-plan',
+      severityLevel: 'low',
+      request: req,
+      meta: { entityRef: typeof req.body?.entityRef === 'string' ? req.body.entityRef : null },
+    });
+    try {
+      const record = await placements.plan(req.body, principalRef(credentials));
+      await event.success({ meta: { placement: record.id, status: record.placement.status } });
+      res.status(201).json(record);
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  });
+
+  router.get('/placements', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const filter = parseOrThrow(placementListSchema, req.query, 'placement filter');
+    res.json({ items: await store.listPlacements(filter) });
+  });
+
+  router.get('/placements/:id', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const id = parseOrThrow(placementIdSchema, req.params.id, 'placement id');
+    const record = await store.getPlacement(id);
+    if (!record) throw new NotFoundError(`No placement ${id}`);
+    res.json(record);
   });
 
   // Unknown fabric routes answer in JSON like every other error, not with the app's HTML.

@@ -82,9 +82,19 @@ const awsSchema = z
   })
   .strict();
 
+const hubSchema = z
+  .object({
+    /** EKS cluster the fabric's NodePools serve. */
+    clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name').default('fabric-hub'),
+    /** IAM role of the nodes Karpenter launches (EC2NodeClass.spec.role). */
+    nodeRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name').default('KarpenterNodeRole-fabric-hub'),
+  })
+  .strict();
+
 const fabricSchema = z
   .object({
     estate: estateSchema.default({}),
+    hub: hubSchema.default({}),
     aws: awsSchema.default({}),
     discovery: z
       .object({

@@ -14,6 +14,7 @@ import {
   CapacityRow,
   CellStatus,
   FabricHealth,
+  PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
 import { EstateResponse } from '../api/FabricApi';
 
@@ -381,3 +382,60 @@ function zonesOf(rows: CapacityResponse['rows']): CapacityResponse['byAzId'] {
 
 h100EfaCapacity.byAzId = zonesOf(h100EfaCapacity.rows);
 estateCapacity.byAzId = zonesOf(estateCapacity.rows);
+
+/** A stored placement: a 16-GPU gang on the hub's p5 capacity block in use1-az4. */
+export const placedTrainingRun: PlacementRecord = {
+  id: '5b1c0e2a-3f7d-4c1e-9a55-0d6f2f0c9e11',
+  entityRef: 'component:default/llm-pretraining',
+  createdBy: 'user:default/guest',
+  createdAt: TAKEN_AT,
+  inventorySnapshot: '3',
+  inventorySource: 'demo',
+  placement: {
+    id: '5b1c0e2a-3f7d-4c1e-9a55-0d6f2f0c9e11',
+    request: {
+      entityRef: 'component:default/llm-pretraining',
+      intent: 'tightly-coupled',
+      gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 16 },
+      spotPolicy: 'reserved-first',
+      allowSpotForTightlyCoupled: false,
+    },
+    intent: 'tightly-coupled',
+    status: 'placed',
+    inventoryTakenAt: TAKEN_AT,
+    chosen: [
+      {
+        accountId: '111111111111',
+        region: 'us-east-1',
+        azId: 'use1-az4',
+        azName: 'us-east-1c',
+        instanceType: 'p5.48xlarge',
+        capacityType: 'reserved',
+        pricePerHour: 31.464,
+        reservationId: 'cr-0demo5b1ock00001',
+        nodes: 2,
+        gpus: 16,
+        score: 90,
+        scoreBreakdown: { pricePerGpuHour: 3.933, networkPerGpuHour: 0, price: 50, availability: 20, quota: 15, interruptionRisk: 0, total: 85 },
+      },
+    ],
+    rejected: [
+      {
+        accountId: '222222222222',
+        region: 'us-east-1',
+        azId: 'use1-az4',
+        instanceType: 'p5.48xlarge',
+        capacityType: 'spot',
+        reason: 'spot is not allowed for a tightly-coupled gang',
+      },
+    ],
+    reasons: ['Reserved capacity first: the gang fits in one capacity block.'],
+    cost: { computePerHour: 62.928, networkPerMonth: 0, spotShare: 0 },
+    totals: { nodes: 2, gpus: 16 },
+  },
+  artifacts: {
+    podScheduling: {},
+    objects: [{ apiVersion: 'karpenter.sh/v1', kind: 'NodePool', name: 'fabric-5b1c0e2a-111111111111-us-east-1' }],
+    yaml: 'apiVersion: karpenter.sh/v1\nkind: NodePool\nmetadata:\n  name: fabric-5b1c0e2a-111111111111-us-east-1\n',
+  },
+};

@@ -4,6 +4,7 @@ import {
   EstateResponse,
   FabricHealth,
   FabricIntent,
+  PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
 
 export type { EstateResponse };
@@ -25,6 +26,8 @@ export interface FabricApi {
   health(): Promise<FabricHealth>;
   capacity(filter?: CapacityFilter): Promise<CapacityResponse>;
   estate(): Promise<EstateResponse>;
+  /** Placements of one workload, newest first. */
+  placements(entityRef: string): Promise<PlacementRecord[]>;
 }
 
 /** @public */

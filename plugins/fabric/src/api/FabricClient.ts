@@ -1,5 +1,6 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
+import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { CapacityFilter, EstateResponse, FabricApi } from './FabricApi';
 
 /** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
@@ -21,6 +22,11 @@ export class FabricClient implements FabricApi {
 
   estate(): Promise<EstateResponse> {
     return this.get('/estate');
+  }
+
+  async placements(entityRef: string): Promise<PlacementRecord[]> {
+    const body = await this.get(`/placements?entityRef=${encodeURIComponent(entityRef)}`);
+    return body.items;
   }
 
   private async get(path: string) {

@@ -4,7 +4,7 @@ import { ResponseError } from '@backstage/errors';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { FabricApi, fabricApiRef } from '../../api/FabricApi';
-import { h100EfaCapacity } from '../../__testUtils__/fixtures';
+import { h100EfaCapacity, placedTrainingRun } from '../../__testUtils__/fixtures';
 import { EntityFabricContent } from './EntityFabricContent';
 
 function component(annotations: Record<string, string> = {}): Entity {
@@ -26,6 +26,7 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     health: jest.fn().mockRejectedValue(new Error('health not expected')),
     capacity: jest.fn().mockResolvedValue(h100EfaCapacity),
     estate: jest.fn().mockRejectedValue(new Error('estate not expected')),
+    placements: jest.fn().mockResolvedValue([]),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }
@@ -41,8 +42,10 @@ async function render(entity: Entity, api: FabricApi) {
 }
 
 /** The table's rows with data in them (not the header, not paging filler). */
+/** Rows of the capacity table (the placements table above it is tested separately). */
 function dataRows(): HTMLElement[] {
-  return screen
+  const card = screen.getByText(/^Capacity for a /).closest('.MuiCard-root') as HTMLElement;
+  return within(card)
     .getAllByRole('row')
     .filter(
       row =>
@@ -229,5 +232,30 @@ describe('EntityFabricContent', () => {
     expect(
       within(panel).getByText('GET /api/fabric/capacity?gpu=H100&efaOnly=true'),
     ).toBeVisible();
+  });
+
+  it('lists the workload\'s placements with where, cost and the reasons behind them', async () => {
+    const api = mockApi({ placements: jest.fn().mockResolvedValue([placedTrainingRun]) });
+    await render(llmPretraining, api);
+
+    expect(await screen.findByText('Placements')).toBeVisible();
+    expect(api.placements).toHaveBeenCalledWith('component:default/llm-pretraining');
+    const card = screen.getByText('Placements').closest('.MuiCard-root') as HTMLElement;
+    expect(within(card).getByText('placed')).toBeVisible();
+    expect(within(card).getByText('16 / 16')).toBeVisible();
+    expect(within(card).getByText('use1-az4 (us-east-1c) · 111111111111/us-east-1')).toBeVisible();
+    expect(within(card).getByText('$62.93')).toBeVisible();
+    expect(within(card).getByText('0%')).toBeVisible();
+
+    // The detail panel carries the reasons and the Karpenter YAML.
+    const row = within(card).getByText('placed').closest('tr') as HTMLElement;
+    fireEvent.click(within(row).getAllByRole('button')[0]);
+    expect(await within(card).findByText('Reserved capacity first: the gang fits in one capacity block.')).toBeVisible();
+    expect(within(card).getByText(/kind: NodePool/)).toBeInTheDocument();
+  });
+
+  it('says when a workload has no placement yet', async () => {
+    await render(llmPretraining, mockApi());
+    expect(await screen.findByText(/No placement yet/)).toBeVisible();
   });
 });

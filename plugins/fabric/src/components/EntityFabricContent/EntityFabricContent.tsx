@@ -14,7 +14,9 @@ import {
   MissingAnnotationEmptyState,
   useEntity,
 } from '@backstage/plugin-catalog-react';
+import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
+import { PlacementsCard } from './PlacementsCard';
 import {
   CapacityRow,
   FABRIC_GPU_ANNOTATION,
@@ -27,9 +29,12 @@ import { azLabel, usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
 
 const intentText: Record<FabricIntent, string> = {
-  throughput: 'spread across cells and AZ-IDs, spot first: the cheapest capacity with a good placement score',
-  'tightly-coupled': 'one AZ-ID, EFA-capable types only, inside an EFA training island; never over the peering mesh',
-  balanced: 'one preferred region spread over its AZ-IDs, mixing spot and on-demand',
+  throughput:
+    'spread across cells and AZ-IDs, spot first: the cheapest capacity with a good placement score',
+  'tightly-coupled':
+    'one AZ-ID, EFA-capable types only, inside an EFA training island; never over the peering mesh',
+  balanced:
+    'one preferred region spread over its AZ-IDs, mixing spot and on-demand',
 };
 
 /** What the workload's intent asks of capacity. */
@@ -45,14 +50,21 @@ function filterFor(intent: FabricIntent, gpu?: string): CapacityFilter {
 
 const columns: TableColumn<CapacityRow & { id: string }>[] = [
   { title: 'Region', field: 'region' },
-  { title: 'AZ-ID (account-local name)', render: row => azLabel(row.azId, row.azName) },
+  {
+    title: 'AZ-ID (account-local name)',
+    render: row => azLabel(row.azId, row.azName),
+  },
   { title: 'Account', field: 'accountName' },
   { title: 'Instance type', field: 'instanceType' },
   { title: 'GPU', render: row => `${row.gpuCount}× ${row.gpu}` },
   { title: 'Capacity', field: 'capacityType' },
   { title: '$/GPU-h', render: row => usd(row.pricePerHour / row.gpuCount) },
   { title: 'Spot score', render: row => row.placementScore ?? '—' },
-  { title: 'Nodes within quota', field: 'quotaHeadroomInstances', type: 'numeric' },
+  {
+    title: 'Nodes within quota',
+    field: 'quotaHeadroomInstances',
+    type: 'numeric',
+  },
 ];
 
 /** The "GPU Fabric" tab: capacity available now for the workload's declared intent. */
@@ -72,13 +84,17 @@ export const EntityFabricContent = () => {
     () =>
       (state.value?.rows ?? [])
         .filter(r => r.quotaHeadroomInstances > 0)
-        .sort((a, b) => a.pricePerHour / a.gpuCount - b.pricePerHour / b.gpuCount)
+        .sort(
+          (a, b) => a.pricePerHour / a.gpuCount - b.pricePerHour / b.gpuCount,
+        )
         .map((r, i) => ({ ...r, id: String(i) })),
     [state.value],
   );
 
   if (!annotation) {
-    return <MissingAnnotationEmptyState annotation={FABRIC_WORKLOAD_ANNOTATION} />;
+    return (
+      <MissingAnnotationEmptyState annotation={FABRIC_WORKLOAD_ANNOTATION} />
+    );
   }
   if (!intent) {
     return (
@@ -92,26 +108,40 @@ export const EntityFabricContent = () => {
   if (state.error) return <ResponseErrorPanel error={state.error} />;
 
   return (
-    <InfoCard
-      title={`Capacity for a ${intent} workload${gpu ? ` (${gpu})` : ''}`}
-      subheader={intentText[intent]}
-      action={state.value && <SourceChip source={state.value.source} />}
-    >
-      {state.value && state.value.staleCells.length > 0 && (
-        <Typography variant="body2" color="textSecondary" paragraph>
-          {state.value.staleCells.length} cell(s) could not be discovered; capacity there is not shown.
-        </Typography>
-      )}
-      <Table
-        options={{ paging: true, pageSize: 10, search: false, toolbar: false, padding: 'dense' }}
-        columns={columns}
-        data={rows}
-        emptyContent={
-          <Typography style={{ padding: 16 }}>
-            No capacity within quota matches this intent now.
-          </Typography>
-        }
-      />
-    </InfoCard>
+    <Grid container spacing={3}>
+      <Grid item xs={12}>
+        <PlacementsCard entityRef={stringifyEntityRef(entity)} />
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard
+          title={`Capacity for a ${intent} workload${gpu ? ` (${gpu})` : ''}`}
+          subheader={intentText[intent]}
+          action={state.value && <SourceChip source={state.value.source} />}
+        >
+          {state.value && state.value.staleCells.length > 0 && (
+            <Typography variant="body2" color="textSecondary" paragraph>
+              {state.value.staleCells.length} cell(s) could not be discovered;
+              capacity there is not shown.
+            </Typography>
+          )}
+          <Table
+            options={{
+              paging: true,
+              pageSize: 10,
+              search: false,
+              toolbar: false,
+              padding: 'dense',
+            }}
+            columns={columns}
+            data={rows}
+            emptyContent={
+              <Typography style={{ padding: 16 }}>
+                No capacity within quota matches this intent now.
+              </Typography>
+            }
+          />
+        </InfoCard>
+      </Grid>
+    </Grid>
   );
 };

@@ -1,0 +1,12 @@
+export { planPlacement } from './planPlacement';
+export type { PlanPlacementOptions } from './planPlacement';
+export { InsufficientCapacityCache, DEFAULT_INSUFFICIENT_CAPACITY_TTL_MS } from './InsufficientCapacityCache';
+export type { InsufficientCapacityKey, InsufficientCapacityEntry } from './InsufficientCapacityCache';
+export { checkGuardrails, gangDoesNotFit, EFA_LOCALITY } from './guardrails';
+export type { GuardrailVerdict } from './guardrails';
+export { NETWORK_PRICES, pricePerGb, networkPerMonthAt, DAYS_PER_MONTH, HOURS_PER_MONTH } from './networkCost';
+export type { NetworkPath, ComputeLocation } from './networkCost';
+export { BALANCED_MAX_SPOT_SHARE, CLOSE_SCORE_MARGIN } from './allocate';
+export { LOW_PLACEMENT_SCORE, typesMatchingNeed } from './candidates';
+export { quotaBucketOf } from './quotaBudget';
+export type { QuotaBucketRef } from './quotaBudget';
