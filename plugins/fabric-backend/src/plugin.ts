@@ -6,6 +6,8 @@ import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
 import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
+import { DatabasePlanStore } from './database/DatabasePlanStore';
+import { PlanService } from './service/PlanService';
 import { EstateService } from './service/EstateService';
 import { PlacementService } from './service/PlacementService';
 import { createRouter } from './service/router';
@@ -50,9 +52,15 @@ export const fabricPlugin = createBackendPlugin({
           version: packageVersion(),
         });
         const placements = new PlacementService({ config: fabricConfig, estate, store });
+        const plans = new PlanService({
+          config: fabricConfig,
+          plans: await DatabasePlanStore.create({ database }),
+          logger,
+          awsClients,
+        });
         permissionsRegistry.addPermissions(fabricPermissions);
         httpRouter.use(
-          await createRouter({ estate, placements, store, httpAuth, permissions, logger, auditor }),
+          await createRouter({ estate, placements, plans, store, httpAuth, permissions, logger, auditor }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 

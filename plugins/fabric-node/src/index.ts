@@ -12,3 +12,5 @@ export * from './aws';
 export * from './kubernetes';
 export * from './placement';
 export * from './compile';
+export * from './plan';
+export * from './network';

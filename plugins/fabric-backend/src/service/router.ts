@@ -13,8 +13,12 @@ import {
 import {
   fabricCapacityReadPermission,
   fabricEstateRefreshPermission,
+  fabricIslandManagePermission,
+  fabricMeshManagePermission,
   fabricPlacementCreatePermission,
 } from '@internal/backstage-plugin-fabric-common';
+import { JsonObject } from '@backstage/types';
+import { PlanService } from './PlanService';
 import { PlacementStore } from '../database/FabricStore';
 import { PlacementService } from './PlacementService';
 import { queryCapacity } from '@internal/backstage-plugin-fabric-node';
@@ -73,6 +77,7 @@ const placementIdSchema = z.string().uuid('must be a placement id (UUID)');
 export interface RouterOptions {
   estate: EstateService;
   placements: PlacementService;
+  plans: PlanService;
   store: PlacementStore;
   auditor: AuditorService;
   httpAuth: HttpAuthService;
@@ -82,7 +87,7 @@ export interface RouterOptions {
 
 /** The fabric REST API, mounted at /api/fabric. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { estate, httpAuth, permissions, auditor, placements, store } = options;
+  const { estate, httpAuth, permissions, auditor, placements, plans, store } = options;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -164,6 +169,49 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const record = await store.getPlacement(id);
     if (!record) throw new NotFoundError(`No placement ${id}`);
     res.json(record);
+  });
+
+  /** Runs a mutation under an audit event that records who, what and the outcome. */
+  const audited = async <T>(req: Request, eventId: string, meta: JsonObject, fn: () => Promise<T>) => {
+    const event = await auditor.createEvent({ eventId, severityLevel: 'medium', request: req, meta });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  };
+
+  router.post('/mesh/plan', async (req, res) => {
+    const credentials = await authorize(req, fabricMeshManagePermission);
+    const record = await audited(req, 'mesh-plan', {}, () => plans.planMesh(req.body, principalRef(credentials)));
+    res.status(201).json(record);
+  });
+
+  router.post('/mesh/apply', async (req, res) => {
+    const credentials = await authorize(req, fabricMeshManagePermission);
+    const view = await audited(req, 'mesh-apply', {}, async () => {
+      const record = await plans.planMesh(req.body, principalRef(credentials));
+      return plans.startApply(record.id);
+    });
+    res.status(202).json(view);
+  });
+
+  router.get('/plans/:id', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
+    res.json(await plans.view(id));
+  });
+
+  router.post('/plans/:id/apply', async (req, res) => {
+    const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
+    const record = await plans.view(id);
+    // The permission follows what the plan changes.
+    await authorize(req, record.kind.startsWith('island') ? fabricIslandManagePermission : fabricMeshManagePermission);
+    const view = await audited(req, 'plan-apply', { plan: id, kind: record.kind }, () => plans.startApply(id));
+    res.status(202).json(view);
   });
 
   // Unknown fabric routes answer in JSON like every other error, not with the app's HTML.

@@ -2,3 +2,4 @@ export { buildDemoInventory, demoAccounts, demoRegions, demoAzMap } from './demo
 export { quotaClassOf, quotaCodesFor, familyOf } from './quotaClasses';
 export type { QuotaClass } from './quotaClasses';
 export * from './aws';
+export { demoMeshVpcs } from './demo/demoMesh';

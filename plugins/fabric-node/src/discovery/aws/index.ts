@@ -13,3 +13,5 @@ export {
 export type { PlacementScoreQuery } from './spotPlacementScores';
 export { SPOT_PRODUCT_DESCRIPTION } from './spotPrices';
 export { redactSecrets } from './errors';
+export { discoverMeshVpcs, MESH_VPC_TAG } from './meshVpcs';
+export type { MeshVpcDiscovery } from './meshVpcs';

@@ -1,0 +1,26 @@
+export {
+  parseCidr,
+  formatCidr,
+  blockSize,
+  lastAddress,
+  cidrsOverlap,
+  cidrContains,
+  findOverlaps,
+  planCidrs,
+} from './cidr';
+export type { Ipv4Cidr, CidrHolder, CidrOverlap, PlanCidrsInput, CidrAllocation, CidrPlan } from './cidr';
+export { planMesh, MESH_STEP_TYPES, DEFAULT_MESH_LIMITS } from './planMesh';
+export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshPlan } from './planMesh';
+export {
+  lookupMeshPeerings,
+  describePeering,
+  describePeeringsOfVpcs,
+  toExistingPeering,
+  isLivePeering,
+  LIVE_PEERING_STATES,
+} from './peerings';
+export type { ExistingPeering, MeshAwsAccess } from './peerings';
+export { meshExecutors } from './meshExecutors';
+export type { MeshExecutorOptions } from './meshExecutors';
+export { estimateMeshCost, TRANSIT_GATEWAY_ATTACHMENT_PER_HOUR } from './meshCost';
+export type { MeshTrafficFlow, EstimateMeshCostInput, MeshPath, MeshFlowCost, MeshCostEstimate } from './meshCost';
