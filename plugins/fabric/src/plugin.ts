@@ -28,8 +28,7 @@ export const fabricPlugin = createPlugin({
 export const FabricEstatePage = fabricPlugin.provide(
   createRoutableExtension({
     name: 'FabricEstatePage',
-    component: () =>
-      import('./components/FabricEstatePage').then(m => m.FabricEstatePage),
+    component: () => import('./components/FabricRouter').then(m => m.FabricRouter),
     mountPoint: rootRouteRef,
   }),
 );

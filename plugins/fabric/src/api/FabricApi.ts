@@ -9,6 +9,32 @@ import {
 
 export type { EstateResponse };
 
+/** One step of a plan with its status, as `GET /plans/:id` returns it. @public */
+export interface PlanStepView {
+  key: string;
+  title: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  via?: string;
+  error?: string;
+  output?: Record<string, unknown>;
+  startedAt?: string;
+  finishedAt?: string;
+}
+
+/** A stored plan with its steps' status. @public */
+export interface PlanView {
+  id: string;
+  kind: string;
+  subject: string;
+  status: 'planned' | 'applying' | 'applied' | 'failed';
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  plan: { id: string; title: string; steps: Array<{ key: string; title: string; type: string; cell?: { accountId: string; region: string } }> };
+  details?: Record<string, any>;
+  steps: PlanStepView[];
+}
+
 /** Filters of a capacity query, as the backend accepts them. @public */
 export interface CapacityFilter {
   gpu?: string;
@@ -26,6 +52,12 @@ export interface FabricApi {
   health(): Promise<FabricHealth>;
   capacity(filter?: CapacityFilter): Promise<CapacityResponse>;
   estate(): Promise<EstateResponse>;
+  /** Plans the peering mesh (never changes anything). */
+  planMesh(): Promise<PlanView>;
+  /** A plan and the status of each of its steps. */
+  plan(id: string): Promise<PlanView>;
+  /** Starts applying a plan; progress is read with {@link FabricApi.plan}. */
+  applyPlan(id: string): Promise<PlanView>;
   /** Placements of one workload, newest first. */
   placements(entityRef: string): Promise<PlacementRecord[]>;
 }

@@ -1,7 +1,7 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
-import { CapacityFilter, EstateResponse, FabricApi } from './FabricApi';
+import { CapacityFilter, EstateResponse, FabricApi, PlanView } from './FabricApi';
 
 /** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
 export class FabricClient implements FabricApi {
@@ -27,6 +27,31 @@ export class FabricClient implements FabricApi {
   async placements(entityRef: string): Promise<PlacementRecord[]> {
     const body = await this.get(`/placements?entityRef=${encodeURIComponent(entityRef)}`);
     return body.items;
+  }
+
+  planMesh(): Promise<PlanView> {
+    return this.send('POST', '/mesh/plan', {});
+  }
+
+  plan(id: string): Promise<PlanView> {
+    return this.get(`/plans/${encodeURIComponent(id)}`);
+  }
+
+  applyPlan(id: string): Promise<PlanView> {
+    return this.send('POST', `/plans/${encodeURIComponent(id)}/apply`);
+  }
+
+  private async send(method: string, path: string, body?: unknown) {
+    const base = await this.deps.discoveryApi.getBaseUrl('fabric');
+    const res = await this.deps.fetchApi.fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? undefined : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!res.ok) {
+      throw await ResponseError.fromResponse(res);
+    }
+    return res.json();
   }
 
   private async get(path: string) {

@@ -1,5 +1,6 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
+import { rootRouteRef } from '../../routes';
 import { FabricApi, fabricApiRef } from '../../api/FabricApi';
 import { CellStatus } from '@internal/backstage-plugin-fabric-common';
 import {
@@ -24,6 +25,7 @@ async function render(api: FabricApi) {
     <TestApiProvider apis={[[fabricApiRef, api]]}>
       <FabricEstatePage />
     </TestApiProvider>,
+    { mountedRoutes: { '/fabric': rootRouteRef } },
   );
 }
 

@@ -14,7 +14,10 @@ import {
   TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { alertApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
+import Button from '@material-ui/core/Button';
+import { useNavigate } from 'react-router-dom';
+import { rootRouteRef } from '../../routes';
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import {
@@ -133,6 +136,21 @@ const cellColumns: TableColumn<CellStatus & { id: string }>[] = [
 /** The estate page: capacity by region × GPU with drill-down to AZ-IDs, and cell health. */
 export const FabricEstatePage = () => {
   const api = useApi(fabricApiRef);
+  const alertApi = useApi(alertApiRef);
+  const navigate = useNavigate();
+  const rootLink = useRouteRef(rootRouteRef);
+  const [planning, setPlanning] = useState(false);
+  const planMesh = async () => {
+    setPlanning(true);
+    try {
+      const plan = await api.planMesh();
+      navigate(`${rootLink()}/plans/${plan.id}`);
+    } catch (error) {
+      alertApi.post({ message: `Could not plan the mesh: ${(error as Error).message}`, severity: 'error' });
+    } finally {
+      setPlanning(false);
+    }
+  };
   const [selected, setSelected] = useState<RegionGpu | undefined>();
   const state = useAsync(async () => {
     const [health, capacity, estate] = await Promise.all([api.health(), api.capacity(), api.estate()]);
@@ -170,6 +188,9 @@ export const FabricEstatePage = () => {
           <>
             <ContentHeader title="Estate capacity">
               <SourceChip source={state.value.health.estateSource} mode={state.value.health.mode} />
+              <Button variant="outlined" color="primary" onClick={planMesh} disabled={planning} style={{ marginLeft: 8 }}>
+                Plan the peering mesh
+              </Button>
             </ContentHeader>
             <Typography variant="body2" paragraph>
               {state.value.health.accounts} accounts · {state.value.health.cells} cells · inventory taken{' '}
