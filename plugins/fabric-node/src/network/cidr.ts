@@ -93,12 +93,8 @@ export function findOverlaps<V extends CidrHolder>(vpcs: V[]): Array<CidrOverlap
       const x = parsed[i];
       const y = parsed[j];
       if (!cidrsOverlap(x.cidr, y.cidr)) continue;
-      const how =
-        x.vpc.cidr === y.vpc.cidr
-          ? 'use the same CIDR'
-          : cidrContains(x.cidr, y.cidr)
-          ? `overlap: ${x.vpc.cidr} contains ${y.vpc.cidr}`
-          : `overlap: ${y.vpc.cidr} contains ${x.vpc.cidr}`;
+      const [outer, inner] = cidrContains(x.cidr, y.cidr) ? [x.vpc, y.vpc] : [y.vpc, x.vpc];
+      const how = x.vpc.cidr === y.vpc.cidr ? 'use the same CIDR' : `overlap: ${outer.cidr} contains ${inner.cidr}`;
       overlaps.push({
         a: x.vpc,
         b: y.vpc,

@@ -60,6 +60,11 @@ function parseEndpoint(text: string): Endpoint {
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
 
+function cheaperOf(peeringUsd: number, transitGatewayUsd: number): MeshCostEstimate['cheaper'] {
+  if (peeringUsd === transitGatewayUsd) return 'equal';
+  return transitGatewayUsd < peeringUsd ? 'transit-gateway' : 'peering';
+}
+
 /**
  * Monthly cost of moving the given traffic over the peering mesh versus a Transit Gateway
  * (aws-facts §4). Peering: $0 within one AZ-ID (across accounts too), $0.01/GB each way
@@ -121,6 +126,6 @@ export function estimateMeshCost(input: EstimateMeshCostInput): MeshCostEstimate
       totalUsd: tgwTotal,
     },
     transitGatewayToPeeringRatio: peeringTotal > 0 ? Math.round((tgwTotal / peeringTotal) * 100) / 100 : null,
-    cheaper: tgwTotal === peeringTotal ? 'equal' : tgwTotal < peeringTotal ? 'transit-gateway' : 'peering',
+    cheaper: cheaperOf(peeringTotal, tgwTotal),
   };
 }

@@ -99,7 +99,7 @@ const label = (vpc: MeshVpc) => `${vpc.cell} ${vpc.vpcId} (${vpc.cidr})`;
  */
 export function planMesh(input: PlanMeshInput): MeshPlan {
   const limits = { ...DEFAULT_MESH_LIMITS, ...input.limits };
-  const vpcs = [...input.vpcs].sort((x, y) => (x.cell === y.cell ? x.vpcId.localeCompare(y.vpcId) : x.cell < y.cell ? -1 : 1));
+  const vpcs = [...input.vpcs].sort((x, y) => (orderPair(x, y)[0] === x ? -1 : 1));
   const seenVpcs = new Set<string>();
   for (const vpc of vpcs) {
     if (seenVpcs.has(vpc.vpcId)) throw new Error(`VPC ${vpc.vpcId} is listed twice in the mesh`);

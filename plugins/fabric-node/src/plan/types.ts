@@ -74,7 +74,7 @@ export interface CheckpointStore {
 }
 
 /** What an executor is handed for one step. */
-export interface StepContext<Input = JsonValue> {
+export interface StepContext<Input = unknown> {
   plan: Pick<Plan, 'id' | 'owner'>;
   step: PlanStep;
   /** The step's input with every `$ref` replaced by the referenced output. */

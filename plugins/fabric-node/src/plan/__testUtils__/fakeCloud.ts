@@ -12,34 +12,33 @@ export class FakeCloud {
   readonly failOnce = new Map<string, 'before-create' | 'after-create'>();
 
   executors(): StepExecutor[] {
-    const cloud = this;
     return [
       {
         type: 'fake:Create',
-        async probe(ctx) {
-          cloud.calls.push(`probe ${ctx.step.key}`);
+        probe: async ctx => {
+          this.calls.push(`probe ${ctx.step.key}`);
           const { name } = ctx.input as { name: string };
-          const found = cloud.resources.get(name);
+          const found = this.resources.get(name);
           return found ? { id: found.id, name } : undefined;
         },
-        async run(ctx) {
-          cloud.calls.push(`run ${ctx.step.key}`);
+        run: async ctx => {
+          this.calls.push(`run ${ctx.step.key}`);
           const { name, attachTo } = ctx.input as { name: string; attachTo?: string };
-          const failure = cloud.failOnce.get(ctx.step.key);
+          const failure = this.failOnce.get(ctx.step.key);
           if (failure === 'before-create') {
-            cloud.failOnce.delete(ctx.step.key);
+            this.failOnce.delete(ctx.step.key);
             throw Object.assign(new Error('The maximum number of widgets has been reached.'), { name: 'WidgetLimitExceeded' });
           }
-          if (cloud.resources.has(name)) throw new Error(`duplicate ${name}`);
-          const id = `res-${cloud.nextId++}`;
-          cloud.resources.set(name, { id, tags: Object.fromEntries(ctx.tags.map(t => [t.Key, t.Value])), attachedTo: attachTo });
+          if (this.resources.has(name)) throw new Error(`duplicate ${name}`);
+          const id = `res-${this.nextId++}`;
+          this.resources.set(name, { id, tags: Object.fromEntries(ctx.tags.map(t => [t.Key, t.Value])), attachedTo: attachTo });
           if (failure === 'after-create') {
-            cloud.failOnce.delete(ctx.step.key);
+            this.failOnce.delete(ctx.step.key);
             throw new Error('socket hang up');
           }
           return { id, name };
         },
-        undo({ step, output }) {
+        undo: ({ step, output }) => {
           return [
             {
               key: `destroy:${step.key}`,
@@ -54,13 +53,13 @@ export class FakeCloud {
       },
       {
         type: 'fake:Delete',
-        async probe(ctx) {
+        probe: async ctx => {
           const { name } = ctx.input as { name: string };
-          return cloud.resources.has(name) ? undefined : { name, deleted: true };
+          return this.resources.has(name) ? undefined : { name, deleted: true };
         },
-        async run(ctx) {
-          cloud.calls.push(`delete ${(ctx.input as { name: string }).name}`);
-          cloud.resources.delete((ctx.input as { name: string }).name);
+        run: async ctx => {
+          this.calls.push(`delete ${(ctx.input as { name: string }).name}`);
+          this.resources.delete((ctx.input as { name: string }).name);
           return { name: (ctx.input as { name: string }).name, deleted: true };
         },
       },
