@@ -14,3 +14,4 @@ export * from './placement';
 export * from './compile';
 export * from './plan';
 export * from './network';
+export * from './islands';

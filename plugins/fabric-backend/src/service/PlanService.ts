@@ -15,7 +15,19 @@ import {
   StepResult,
   TokenBucketLimiter,
   EC2_MUTATING_BUCKET,
+  buildDestroyPlan,
+  islandExecutors,
+  islandFromPlacement,
+  IslandKubernetesApplier,
+  IslandRefusedError,
+  Plan,
+  planIsland,
+  RamApi,
+  validateIsland,
+  EFA_SINGLE_AZ_REASON,
 } from '@internal/backstage-plugin-fabric-node';
+import { RAM } from '@aws-sdk/client-ram';
+import { Inventory, Placement } from '@internal/backstage-plugin-fabric-common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DatabasePlanStore, PlanRecord } from '../database/DatabasePlanStore';
@@ -63,8 +75,10 @@ export class PlanService {
       plans: DatabasePlanStore;
       logger: LoggerService;
       awsClients?: AwsClientFactory;
-      /** Extra executors (islands, Kubernetes) registered by kind. */
+      /** Extra executors registered by kind (tests add fakes of unavailable APIs). */
       executors?: StepExecutor[];
+      /** The hub cluster, for the Kubernetes steps of islands. */
+      kubernetes?: IslandKubernetesApplier;
       clock?: () => Date;
     },
   ) {}
@@ -158,7 +172,7 @@ export class PlanService {
     if (!(await plans.claimForApply(id, this.now()))) {
       throw new ConflictError(`Plan ${id} is already being applied`);
     }
-    const executors = [...this.executorsFor(), ...(this.deps.executors ?? [])];
+    const executors = this.allExecutors();
     const run = applyPlan(record.plan, {
       executors,
       checkpoints: plans,
@@ -177,14 +191,123 @@ export class PlanService {
     return this.view(id);
   }
 
+  /**
+   * Plans an EFA training island, from a full island spec or from a stored
+   * tightly-coupled placement (`{ placementId, networkAccountId, vpcId, subnetCidr }`).
+   * An island that would span AZ-IDs is refused with the reason; nothing is stored.
+   */
+  async planIsland(body: unknown, createdBy: string, inventory: Inventory, placement?: Placement): Promise<PlanRecord> {
+    const { config } = this.deps;
+    const input = (body ?? {}) as Record<string, unknown>;
+    let spec: unknown = { hub: config.hub, ...input };
+    if (placement) {
+      const { placementId: _placementId, ...options } = input;
+      const derived = islandFromPlacement(placement, inventory, {
+        ...(options as any),
+        hub: (options as any).hub ?? config.hub,
+      });
+      if (!derived.ok) throw refusal(derived.reasons);
+      spec = derived.spec;
+    }
+    const validation = validateIsland(spec, inventory);
+    if (!validation.ok) throw refusal(validation.reasons);
+    const id = randomUUID();
+    let plan: Plan;
+    try {
+      plan = planIsland(validation.spec, { inventory, owner: createdBy, planId: id });
+    } catch (error) {
+      if (error instanceof IslandRefusedError) throw refusal(error.reasons);
+      throw error;
+    }
+    const now = this.now().toISOString();
+    const record: PlanRecord = {
+      id,
+      kind: 'island',
+      subject: validation.spec.id,
+      status: 'planned',
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+      plan,
+      details: { island: validation.spec as unknown as Record<string, unknown> },
+    };
+    await this.deps.plans.savePlan(record);
+    return record;
+  }
+
+  /** The newest plan of an island, for apply and destroy by island id. */
+  async latestIslandPlan(islandId: string): Promise<PlanRecord> {
+    const [latest] = await this.deps.plans.listPlans({ kind: 'island', subject: islandId });
+    if (!latest) throw new NotFoundError(`No island ${islandId}`);
+    return latest;
+  }
+
+  /**
+   * Plans the island's removal: the reverse of what its applied plan created, nothing
+   * else. Shown before it runs, like every plan.
+   */
+  async planIslandDestroy(islandId: string, createdBy: string): Promise<PlanRecord> {
+    const applied = await this.latestIslandPlan(islandId);
+    const id = randomUUID();
+    const destroy = await buildDestroyPlan(applied.plan, {
+      executors: this.allExecutors(),
+      checkpoints: this.deps.plans,
+      planId: id,
+    });
+    if (destroy.plan.steps.length === 0 && destroy.unsettled.length === 0) {
+      throw new ConflictError(`Island ${islandId} has nothing the fabric created to remove`);
+    }
+    const now = this.now().toISOString();
+    const record: PlanRecord = {
+      id,
+      kind: 'island-destroy',
+      subject: islandId,
+      status: 'planned',
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+      plan: destroy.plan,
+      details: { destroys: applied.id, unsettled: destroy.unsettled as unknown as Record<string, unknown>[] },
+    };
+    await this.deps.plans.savePlan(record);
+    return record;
+  }
+
   /** Resolves when a background apply of the plan (if any) has finished. */
   async settled(id: string): Promise<void> {
     await this.running.get(id);
   }
 
-  private executorsFor(): StepExecutor[] {
+  private allExecutors(): StepExecutor[] {
     const { awsClients } = this.deps;
-    if (!awsClients) return [];
-    return meshExecutors({ clients: awsClients, accountOf: this.accountOf });
+    const extra = this.deps.executors ?? [];
+    if (!awsClients) return [...islandExecutorsWithoutAws(), ...extra];
+    return [
+      ...meshExecutors({ clients: awsClients, accountOf: this.accountOf }),
+      ...islandExecutors({
+        clients: awsClients,
+        accountOf: this.accountOf,
+        ram: cell =>
+          new RAM({
+            region: cell.region,
+            endpoint: this.deps.config.aws.endpoint,
+            maxAttempts: this.deps.config.aws.maxAttempts,
+            credentials: awsClients.credentialsFor(this.accountOf(cell.accountId)) as any,
+          }) as unknown as RamApi,
+        kubernetes: this.deps.kubernetes,
+      }),
+      ...extra,
+    ];
   }
+}
+
+/** A refusal the user can act on: EFA locality is a conflict, anything else bad input. */
+function refusal(reasons: string[]): Error {
+  const message = `Island refused: ${reasons.join('; ')}`;
+  return reasons.some(r => r.includes(EFA_SINGLE_AZ_REASON)) ? new ConflictError(message) : new InputError(message);
+}
+
+/** Without AWS (the demo estate) islands are planned and shown, never applied. */
+function islandExecutorsWithoutAws(): StepExecutor[] {
+  return [];
 }

@@ -199,6 +199,43 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.status(202).json(view);
   });
 
+  const islandIdSchema = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an island id (a DNS label)').max(24);
+
+  router.post('/islands', async (req, res) => {
+    const credentials = await authorize(req, fabricIslandManagePermission);
+    const record = await audited(req, 'island-plan', {}, async () => {
+      const placementId = req.body?.placementId;
+      let placement;
+      if (placementId !== undefined) {
+        const id = parseOrThrow(placementIdSchema, placementId, 'placementId');
+        const stored = await store.getPlacement(id);
+        if (!stored) throw new NotFoundError(`No placement ${id}`);
+        placement = stored.placement;
+      }
+      return plans.planIsland(req.body, principalRef(credentials), await estate.inventory(), placement);
+    });
+    res.status(201).json(record);
+  });
+
+  router.post('/islands/:id/apply', async (req, res) => {
+    await authorize(req, fabricIslandManagePermission);
+    const islandId = parseOrThrow(islandIdSchema, req.params.id, 'island id');
+    const view = await audited(req, 'island-apply', { island: islandId }, async () => {
+      const latest = await plans.latestIslandPlan(islandId);
+      return plans.startApply(latest.id);
+    });
+    res.status(202).json(view);
+  });
+
+  router.delete('/islands/:id', async (req, res) => {
+    const credentials = await authorize(req, fabricIslandManagePermission);
+    const islandId = parseOrThrow(islandIdSchema, req.params.id, 'island id');
+    const record = await audited(req, 'island-destroy-plan', { island: islandId }, () =>
+      plans.planIslandDestroy(islandId, principalRef(credentials)),
+    );
+    res.status(201).json(record);
+  });
+
   router.get('/plans/:id', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
     const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
