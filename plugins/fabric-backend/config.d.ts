@@ -46,6 +46,17 @@ export interface Config {
       clusterName?: string;
       /** IAM role name of the nodes (default KarpenterNodeRole-fabric-hub). @visibility backend */
       nodeRoleName?: string;
+      /** The hub cluster's API server; without it artifacts are rendered, not applied. */
+      kubernetes?: {
+        /** API server URL. @visibility backend */
+        url: string;
+        /** Bearer token of the fabric's service account. @visibility secret */
+        token: string;
+        /** PEM CA bundle of the API server. @visibility backend */
+        caData?: string;
+        /** Skip TLS verification (test clusters only). @visibility backend */
+        insecureSkipTlsVerify?: boolean;
+      };
     };
     aws?: {
       /**

@@ -3,7 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
+import { AwsClientFactory, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -52,12 +52,22 @@ export const fabricPlugin = createBackendPlugin({
           version: packageVersion(),
         });
         const placements = new PlacementService({ config: fabricConfig, estate, store });
+        const hubCluster = fabricConfig.hub.kubernetes;
         const plans = new PlanService({
           config: fabricConfig,
           plans: await DatabasePlanStore.create({ database }),
           logger,
           awsClients,
+          kubernetes: hubCluster
+            ? new KubernetesApplier({
+                server: hubCluster.url,
+                token: hubCluster.token,
+                caData: hubCluster.caData,
+                insecureSkipTlsVerify: hubCluster.insecureSkipTlsVerify,
+              })
+            : undefined,
         });
+        await plans.resumeInterrupted();
         permissionsRegistry.addPermissions(fabricPermissions);
         httpRouter.use(
           await createRouter({ estate, placements, plans, store, httpAuth, permissions, logger, auditor }),

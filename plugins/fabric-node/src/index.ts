@@ -15,3 +15,4 @@ export * from './compile';
 export * from './plan';
 export * from './network';
 export * from './islands';
+export * from './cells';

@@ -9,7 +9,7 @@ import { Knex } from 'knex';
 const migrationsDir = resolvePackagePath('@internal/backstage-plugin-fabric-backend', 'migrations');
 
 /** What kind of change a plan makes. */
-export type PlanKind = 'mesh' | 'island' | 'island-destroy' | 'mesh-destroy';
+export type PlanKind = 'mesh' | 'island' | 'island-destroy' | 'mesh-destroy' | 'cells';
 
 /** Where a stored plan is in its life. */
 export type PlanRecordStatus = 'planned' | 'applying' | 'applied' | 'failed';

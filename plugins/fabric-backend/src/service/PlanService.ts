@@ -25,9 +25,13 @@ import {
   RamApi,
   validateIsland,
   EFA_SINGLE_AZ_REASON,
+  compilePlacement,
+  KubernetesObject,
+  kubernetesExecutors,
+  planCellProvisioning,
 } from '@internal/backstage-plugin-fabric-node';
 import { RAM } from '@aws-sdk/client-ram';
-import { Inventory, Placement } from '@internal/backstage-plugin-fabric-common';
+import { Inventory, Placement, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DatabasePlanStore, PlanRecord } from '../database/DatabasePlanStore';
@@ -235,6 +239,59 @@ export class PlanService {
     return record;
   }
 
+  /** Plans putting a placed placement's NodePools and EC2NodeClasses on the hub cluster. */
+  async planCells(record: PlacementRecord, inventory: Inventory, createdBy: string): Promise<PlanRecord> {
+    if (record.placement.status !== 'placed') {
+      throw new ConflictError(`Placement ${record.id} is ${record.placement.status}; only a placed placement has cells to provision`);
+    }
+    const { hub } = this.deps.config;
+    const compiled = compilePlacement(record.placement, inventory, {
+      clusterName: hub.clusterName,
+      nodeRoleName: hub.nodeRoleName,
+    });
+    const id = randomUUID();
+    const plan = planCellProvisioning({
+      planId: id,
+      owner: createdBy,
+      placementId: record.id,
+      clusterName: hub.clusterName,
+      ec2NodeClasses: compiled.ec2NodeClasses as unknown as KubernetesObject[],
+      nodePools: compiled.nodePools as unknown as KubernetesObject[],
+    });
+    const now = this.now().toISOString();
+    const planRecord: PlanRecord = {
+      id,
+      kind: 'cells',
+      subject: record.id,
+      status: 'planned',
+      createdBy,
+      createdAt: now,
+      updatedAt: now,
+      plan,
+      details: {
+        placement: record.id,
+        hubClusterConfigured: Boolean(this.deps.kubernetes),
+      },
+    };
+    await this.deps.plans.savePlan(planRecord);
+    return planRecord;
+  }
+
+  /**
+   * Applies that were running when the backend stopped are resumed from their last
+   * finished step: every step is idempotent and checkpointed, so nothing is repeated.
+   */
+  async resumeInterrupted(): Promise<string[]> {
+    if (this.deps.config.estate.mode !== 'apply') return [];
+    const interrupted = (await this.deps.plans.listPlans()).filter(p => p.status === 'applying');
+    for (const plan of interrupted) {
+      await this.deps.plans.setStatus(plan.id, 'failed', this.now());
+      this.deps.logger.info('Resuming an apply interrupted by a restart', { plan: plan.id });
+      await this.startApply(plan.id);
+    }
+    return interrupted.map(p => p.id);
+  }
+
   /** The newest plan of an island, for apply and destroy by island id. */
   async latestIslandPlan(islandId: string): Promise<PlanRecord> {
     const [latest] = await this.deps.plans.listPlans({ kind: 'island', subject: islandId });
@@ -281,7 +338,7 @@ export class PlanService {
   private allExecutors(): StepExecutor[] {
     const { awsClients } = this.deps;
     const extra = this.deps.executors ?? [];
-    if (!awsClients) return [...islandExecutorsWithoutAws(), ...extra];
+    if (!awsClients) return [...kubernetesExecutors(this.deps.kubernetes), ...extra];
     return [
       ...meshExecutors({ clients: awsClients, accountOf: this.accountOf }),
       ...islandExecutors({
@@ -305,9 +362,4 @@ export class PlanService {
 function refusal(reasons: string[]): Error {
   const message = `Island refused: ${reasons.join('; ')}`;
   return reasons.some(r => r.includes(EFA_SINGLE_AZ_REASON)) ? new ConflictError(message) : new InputError(message);
-}
-
-/** Without AWS (the demo estate) islands are planned and shown, never applied. */
-function islandExecutorsWithoutAws(): StepExecutor[] {
-  return [];
 }

@@ -157,6 +157,17 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     }
   });
 
+  router.post('/placements/:id/provision', async (req, res) => {
+    const credentials = await authorize(req, fabricPlacementCreatePermission);
+    const id = parseOrThrow(placementIdSchema, req.params.id, 'placement id');
+    const record = await store.getPlacement(id);
+    if (!record) throw new NotFoundError(`No placement ${id}`);
+    const plan = await audited(req, 'cells-plan', { placement: id }, async () =>
+      plans.planCells(record, await estate.inventory(), principalRef(credentials)),
+    );
+    res.status(201).json(plan);
+  });
+
   router.get('/placements', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
     const filter = parseOrThrow(placementListSchema, req.query, 'placement filter');
@@ -246,6 +257,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
     const record = await plans.view(id);
     // The permission follows what the plan changes.
+    // Islands need fabric.island.manage; the mesh and cells change shared infrastructure.
     await authorize(req, record.kind.startsWith('island') ? fabricIslandManagePermission : fabricMeshManagePermission);
     const view = await audited(req, 'plan-apply', { plan: id, kind: record.kind }, () => plans.startApply(id));
     res.status(202).json(view);

@@ -88,6 +88,19 @@ const hubSchema = z
     clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name').default('fabric-hub'),
     /** IAM role of the nodes Karpenter launches (EC2NodeClass.spec.role). */
     nodeRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name').default('KarpenterNodeRole-fabric-hub'),
+    /**
+     * The hub cluster's API server, for applying NodePools, EC2NodeClasses and islands.
+     * Without it the fabric renders Kubernetes artifacts but does not apply them.
+     */
+    kubernetes: z
+      .object({
+        url: z.string().url(),
+        token: z.string().min(1),
+        caData: z.string().optional(),
+        insecureSkipTlsVerify: z.boolean().default(false),
+      })
+      .strict()
+      .optional(),
   })
   .strict();
 

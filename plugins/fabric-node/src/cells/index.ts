@@ -1,0 +1,3 @@
+export { planCellProvisioning } from './planCellProvisioning';
+export { renderCellJoinArtifacts } from './joinArtifacts';
+export type { CellJoinArtifacts, CellJoinInput, SupportStatus } from './joinArtifacts';
