@@ -100,6 +100,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     return credentials;
   };
 
+  /** Runs a mutation under an audit event that records who, what and the outcome. */
+  const audited = async <T>(req: Request, eventId: string, meta: JsonObject, fn: () => Promise<T>) => {
+    const event = await auditor.createEvent({ eventId, severityLevel: 'medium', request: req, meta });
+    try {
+      const result = await fn();
+      await event.success();
+      return result;
+    } catch (error) {
+      await event.fail({ error: error as Error });
+      throw error;
+    }
+  };
+
   router.get('/health', async (_req, res) => {
     res.json(await estate.health());
   });
@@ -117,20 +130,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/refresh', async (req, res) => {
     await authorize(req, fabricEstateRefreshPermission);
-    // The auditor records who asked (from the request's credentials) and the outcome.
-    const event = await auditor.createEvent({
-      eventId: 'estate-refresh',
-      severityLevel: 'medium',
-      request: req,
-    });
-    let inventory;
-    try {
-      inventory = await estate.refresh();
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-    await event.success({ meta: { snapshot: inventory.id } });
+    const inventory = await audited(req, 'estate-refresh', {}, () => estate.refresh());
     res.status(200).json({
       snapshot: inventory.id,
       takenAt: inventory.takenAt,
@@ -141,20 +141,11 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/placements', async (req, res) => {
     const credentials = await authorize(req, fabricPlacementCreatePermission);
-    const event = await auditor.createEvent({
-      eventId: 'placement-plan',
-      severityLevel: 'low',
-      request: req,
-      meta: { entityRef: typeof req.body?.entityRef === 'string' ? req.body.entityRef : null },
-    });
-    try {
-      const record = await placements.plan(req.body, principalRef(credentials));
-      await event.success({ meta: { placement: record.id, status: record.placement.status } });
-      res.status(201).json(record);
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
+    const entityRef = typeof req.body?.entityRef === 'string' ? req.body.entityRef : null;
+    const record = await audited(req, 'placement-plan', { entityRef }, () =>
+      placements.plan(req.body, principalRef(credentials)),
+    );
+    res.status(201).json(record);
   });
 
   router.post('/placements/:id/provision', async (req, res) => {
@@ -181,19 +172,6 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (!record) throw new NotFoundError(`No placement ${id}`);
     res.json(record);
   });
-
-  /** Runs a mutation under an audit event that records who, what and the outcome. */
-  const audited = async <T>(req: Request, eventId: string, meta: JsonObject, fn: () => Promise<T>) => {
-    const event = await auditor.createEvent({ eventId, severityLevel: 'medium', request: req, meta });
-    try {
-      const result = await fn();
-      await event.success();
-      return result;
-    } catch (error) {
-      await event.fail({ error: error as Error });
-      throw error;
-    }
-  };
 
   router.post('/mesh/plan', async (req, res) => {
     const credentials = await authorize(req, fabricMeshManagePermission);
