@@ -46,6 +46,8 @@ export interface Config {
       clusterName?: string;
       /** IAM role name of the nodes (default KarpenterNodeRole-fabric-hub). @visibility backend */
       nodeRoleName?: string;
+      /** The hub cluster's service CIDR (default 172.20.0.0/16). @visibility backend */
+      serviceCidr?: string;
       /** The hub cluster's API server; without it artifacts are rendered, not applied. */
       kubernetes?: {
         /** API server URL. @visibility backend */

@@ -29,6 +29,8 @@ import {
   KubernetesObject,
   kubernetesExecutors,
   planCellProvisioning,
+  renderCellJoinArtifacts,
+  demoAccounts,
 } from '@internal/backstage-plugin-fabric-node';
 import { RAM } from '@aws-sdk/client-ram';
 import { Inventory, Placement, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
@@ -239,6 +241,13 @@ export class PlanService {
     return record;
   }
 
+  /** The account running the hub cluster: the one enrolled as `hub` (the demo's hub in the demo). */
+  private hubAccountId(): string | undefined {
+    const { estate } = this.deps.config;
+    if (estate.source === 'demo') return demoAccounts.find(a => a.role === 'hub')?.id;
+    return estate.accounts.find(a => a.role === 'hub')?.id;
+  }
+
   /** Plans putting a placed placement's NodePools and EC2NodeClasses on the hub cluster. */
   async planCells(record: PlacementRecord, inventory: Inventory, createdBy: string): Promise<PlanRecord> {
     if (record.placement.status !== 'placed') {
@@ -271,7 +280,26 @@ export class PlanService {
       details: {
         placement: record.id,
         hubClusterConfigured: Boolean(this.deps.kubernetes),
-      },
+        // What each member account of the placement needs so its nodes can join the hub.
+        joinArtifacts: Object.fromEntries(
+          [...new Set(record.placement.chosen.map(c => c.accountId))]
+            .filter(accountId => accountId !== this.hubAccountId())
+            .map(accountId => [
+              accountId,
+              renderCellJoinArtifacts({
+                clusterName: hub.clusterName,
+                hubAccountId: this.hubAccountId() ?? '000000000000',
+                memberAccountId: accountId,
+                nodeRoleName: hub.nodeRoleName,
+                apiServerEndpoint: hub.kubernetes?.url ?? 'https://<hub API server endpoint>',
+                certificateAuthority: hub.kubernetes?.caData
+                  ? Buffer.from(hub.kubernetes.caData).toString('base64')
+                  : '<base64 cluster CA>',
+                serviceCidr: hub.serviceCidr,
+              }),
+            ]),
+        ),
+      } as unknown as Record<string, unknown>,
     };
     await this.deps.plans.savePlan(planRecord);
     return planRecord;

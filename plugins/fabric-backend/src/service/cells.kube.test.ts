@@ -62,6 +62,13 @@ describe('cell provisioning to the hub cluster', () => {
     const planned = await request(server).post(`/api/fabric/placements/${placement.id}/provision`);
     expect(planned.status).toBe(201);
     expect(planned.body.kind).toBe('cells');
+    // Member accounts other than the hub get the artifacts their nodes need to join.
+    const members = [...new Set(placement.placement.chosen.map((c: any) => c.accountId))].filter(a => a !== '111111111111');
+    expect(Object.keys(planned.body.details.joinArtifacts).sort()).toEqual(members.sort());
+    for (const artifacts of Object.values<any>(planned.body.details.joinArtifacts)) {
+      expect(artifacts.accessEntry.principalArn).toBe('arn:aws:iam::111111111111:role/KarpenterNodeRole-fabric-hub');
+      expect(artifacts.nodeadmConfig).toContain(plane.server);
+    }
 
     const started = await request(server).post(`/api/fabric/plans/${planned.body.id}/apply`);
     expect(started.status).toBe(202);

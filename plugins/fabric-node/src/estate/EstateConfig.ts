@@ -88,6 +88,8 @@ const hubSchema = z
     clusterName: z.string().regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, 'must be an EKS cluster name').default('fabric-hub'),
     /** IAM role of the nodes Karpenter launches (EC2NodeClass.spec.role). */
     nodeRoleName: z.string().regex(/^[\w+=,.@-]{1,64}$/, 'must be an IAM role name').default('KarpenterNodeRole-fabric-hub'),
+    /** The hub cluster's service CIDR, for the nodes' nodeadm configuration. */
+    serviceCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be an IPv4 CIDR').default('172.20.0.0/16'),
     /**
      * The hub cluster's API server, for applying NodePools, EC2NodeClasses and islands.
      * Without it the fabric renders Kubernetes artifacts but does not apply them.
