@@ -205,12 +205,14 @@ export class PlanService {
   async planIsland(body: unknown, createdBy: string, inventory: Inventory, placement?: Placement): Promise<PlanRecord> {
     const { config } = this.deps;
     const input = (body ?? {}) as Record<string, unknown>;
-    let spec: unknown = { hub: config.hub, ...input };
+    // An island needs only the cluster and node role of the hub, never its credentials.
+    const hub = { clusterName: config.hub.clusterName, nodeRoleName: config.hub.nodeRoleName };
+    let spec: unknown = { hub, ...input };
     if (placement) {
       const { placementId: _placementId, ...options } = input;
       const derived = islandFromPlacement(placement, inventory, {
         ...(options as any),
-        hub: (options as any).hub ?? config.hub,
+        hub: (options as any).hub ?? hub,
       });
       if (!derived.ok) throw refusal(derived.reasons);
       spec = derived.spec;

@@ -1,0 +1,7 @@
+/**
+ * The fabric CLI: the portal's actions, headless, for pipelines.
+ *
+ * @packageDocumentation
+ */
+export { main } from './main';
+export type { CliIo } from './main';
