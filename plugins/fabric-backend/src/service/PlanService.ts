@@ -155,6 +155,11 @@ export class PlanService {
     return record;
   }
 
+  /** Stored plans, newest first, without step status (see {@link PlanService.view}). */
+  async list(filter: { kind?: PlanRecord['kind']; subject?: string }): Promise<PlanRecord[]> {
+    return this.deps.plans.listPlans(filter);
+  }
+
   async view(id: string): Promise<PlanView> {
     const record = await this.deps.plans.getPlan(id);
     if (!record) throw new NotFoundError(`No plan ${id}`);

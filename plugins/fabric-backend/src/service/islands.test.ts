@@ -41,6 +41,8 @@ describe('EFA training islands on the demo estate (plan-only)', () => {
     const templates = res.body.plan.steps.filter((s: any) => /LaunchTemplate/.test(s.type));
     expect(templates.map((s: any) => s.cell.accountId).sort()).toEqual(['111111111111', '222222222222']);
 
+    const listed = await request(server).get('/api/fabric/plans?kind=island');
+    expect(listed.body.items.map((p: any) => p.id)).toEqual([res.body.id]);
     const view = await request(server).get(`/api/fabric/plans/${res.body.id}`);
     expect(view.body.steps.every((s: any) => s.status === 'pending')).toBe(true);
     const apply = await request(server).post('/api/fabric/islands/llm-use1-az4/apply');

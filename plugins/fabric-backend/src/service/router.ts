@@ -225,6 +225,19 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     res.status(201).json(record);
   });
 
+  const planListSchema = z
+    .object({
+      kind: z.enum(['mesh', 'island', 'island-destroy', 'mesh-destroy', 'cells']).optional(),
+      subject: z.string().min(1).max(256).optional(),
+    })
+    .strict();
+
+  router.get('/plans', async (req, res) => {
+    await authorize(req, fabricCapacityReadPermission);
+    const filter = parseOrThrow(planListSchema, req.query, 'plan filter');
+    res.json({ items: await plans.list(filter) });
+  });
+
   router.get('/plans/:id', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
     const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
