@@ -4,4 +4,11 @@
  * @packageDocumentation
  */
 export { scaffolderModuleFabric as default } from './module';
-export { createFabricCapacityQueryAction, FabricApiClient } from './actions';
+export {
+  createFabricCapacityQueryAction,
+  createFabricPlacementRequestAction,
+  createFabricIslandCreateAction,
+  createFabricMeshApplyAction,
+  createFabricManifestsRenderAction,
+  FabricApiClient,
+} from './actions';

@@ -1,6 +1,13 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import { createFabricCapacityQueryAction, FabricApiClient } from './actions';
+import {
+  createFabricCapacityQueryAction,
+  createFabricIslandCreateAction,
+  createFabricManifestsRenderAction,
+  createFabricMeshApplyAction,
+  createFabricPlacementRequestAction,
+  FabricApiClient,
+} from './actions';
 
 /**
  * Scaffolder actions that run the fabric engine through the fabric backend.
@@ -18,7 +25,13 @@ export const scaffolderModuleFabric = createBackendModule({
       },
       async init({ scaffolderActions, discovery, auth }) {
         const client = new FabricApiClient({ discovery, auth });
-        scaffolderActions.addActions(createFabricCapacityQueryAction({ client }));
+        scaffolderActions.addActions(
+          createFabricCapacityQueryAction({ client }),
+          createFabricPlacementRequestAction({ client }),
+          createFabricIslandCreateAction({ client }),
+          createFabricMeshApplyAction({ client }),
+          createFabricManifestsRenderAction({ client }),
+        );
       },
     });
   },

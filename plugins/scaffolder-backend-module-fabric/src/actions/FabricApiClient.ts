@@ -37,25 +37,30 @@ export class FabricApiClient {
     if (!res.ok) {
       throw toReadableError(await ResponseError.fromResponse(res));
     }
-    return (await res.json()) as T;
+    // Parsed here rather than with res.json(): the values then belong to this module's
+    // realm, which the scaffolder's template engine requires of step outputs (it refuses
+    // arrays of another realm, as fetch's own JSON parser makes them under jest's vm).
+    return JSON.parse(await res.text()) as T;
   }
 }
 
 /**
  * A task log should say why the fabric refused, not "Request failed with 400". The
  * backend's own message is kept, and the error type keeps its meaning for the caller.
+ * A 4xx carries no cause: `@backstage/errors` would append "; caused by ResponseError:
+ * Request failed with 400 Bad Request" to a message that already says everything.
  */
 function toReadableError(error: ResponseError): Error {
   const message = `Fabric: ${error.body?.error?.message ?? error.message}`;
   switch (error.statusCode) {
     case 400:
-      return new InputError(message, error);
+      return new InputError(message);
     case 403:
-      return new NotAllowedError(message, error);
+      return new NotAllowedError(message);
     case 404:
-      return new NotFoundError(message, error);
+      return new NotFoundError(message);
     case 409:
-      return new ConflictError(message, error);
+      return new ConflictError(message);
     default:
       return new Error(`${message} (HTTP ${error.statusCode})`, { cause: error });
   }

@@ -3,6 +3,7 @@ import { InputError } from '@backstage/errors';
 import { CapacityResponse } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './capacityQuery.examples';
 import { FabricApiClient } from './FabricApiClient';
+import { azIdInRegion } from './util';
 
 /**
  * `fabric:capacity:query`: what the estate can run now for a GPU need and intent.
@@ -34,7 +35,7 @@ export function createFabricCapacityQueryAction(options: { client: FabricApiClie
     },
     async handler(ctx) {
       const { gpu, region, azId, minGpus, capacityType, intent } = ctx.input;
-      if (azId && region && !azId.startsWith(regionPrefix(region))) {
+      if (azId && region && !azIdInRegion(azId, region)) {
         throw new InputError(`azId ${azId} is not in region ${region}`);
       }
       const params = new URLSearchParams();
@@ -66,9 +67,3 @@ export function createFabricCapacityQueryAction(options: { client: FabricApiClie
   });
 }
 
-/** `us-east-1` → `use1`, the prefix of its AZ-IDs. */
-function regionPrefix(region: string): string {
-  const [geo, area, n] = region.split('-');
-  const areaCode: Record<string, string> = { east: 'e', west: 'w', north: 'n', south: 's', central: 'c', northeast: 'ne', southeast: 'se', northwest: 'nw', southwest: 'sw' };
-  return `${geo}${areaCode[area] ?? area[0]}${n}`;
-}
