@@ -17,6 +17,8 @@ backend.add(import('@backstage/plugin-auth-backend-module-guest-provider'));
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-catalog-backend-module-scaffolder-entity-model'));
 backend.add(import('@backstage/plugin-catalog-backend-module-logs'));
+// the workload components the fabric was asked to create (no SCM to register them from)
+backend.add(import('./modules/fabricWorkloadsCatalogModule'));
 
 // scaffolder and the fabric actions
 backend.add(import('@backstage/plugin-scaffolder-backend'));

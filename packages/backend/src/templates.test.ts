@@ -59,7 +59,7 @@ interface DryRunResult {
   body: {
     log: Array<{ body: { message: string; stepId?: string; status?: string } }>;
     directoryContents: Array<{ path: string; base64Content: string }>;
-    output: { links?: Array<{ title: string; url: string }>; text?: Array<{ title: string; content: string }> };
+    output: { links?: Array<{ title: string; url?: string; icon?: string; entityRef?: string }>; text?: Array<{ title: string; content: string }> };
     error?: { name: string; message: string };
     errors?: unknown[];
   };
@@ -221,8 +221,20 @@ describe('software templates (scaffolder dry run, real scaffolder and fabric bac
       expect(result.stepStatus('manifests')).toBe('completed');
       expect(result.file('fabric/000000000000.yaml')).toMatch(/^# Dry run/);
       expect(result.file('fabric/000000000000-pod-scheduling.yaml')).toMatch(/^# Dry run/);
-      expect(result.body.output.links).toEqual([{ title: 'GPU Fabric estate', url: '/fabric' }]);
+      expect(result.input('register')).toEqual({
+        name: 'llm-finetune',
+        description: 'Fine-tunes the base model: "v2"',
+        owner: 'group:default/ml-research',
+        intent: 'tightly-coupled',
+        gpu: 'H100',
+      });
+      expect(result.stepStatus('register')).toBe('completed');
+      expect(result.body.output.links).toEqual([
+        { title: 'Open component', icon: 'catalog', entityRef: 'component:default/llm-finetune' },
+        { title: 'GPU Fabric estate', url: '/fabric' },
+      ]);
       expect(result.body.output.text?.[0].content).toContain('**dry-run**');
+      expect(result.body.output.text?.map(t => t.content).join('\n')).not.toContain('not registered');
     });
 
     it('passes an instance type as instanceTypes and leaves out what the form left empty', async () => {
@@ -237,6 +249,12 @@ describe('software templates (scaffolder dry run, real scaffolder and fabric bac
       const entity = yaml.parse(result.file('catalog-info.yaml'));
       expect(entity.metadata.description).toBeUndefined();
       expect(entity.metadata.annotations['cloudspectra.io/fabric-gpu']).toBe('g6e.12xlarge');
+      expect(result.input('register')).toEqual({
+        name: 'llm-finetune',
+        owner: 'group:default/ml-research',
+        intent: 'throughput',
+        gpu: 'g6e.12xlarge',
+      });
     });
 
     it('fails the dry run with the fabric schema message for a request the fabric would refuse as malformed', async () => {
@@ -292,6 +310,18 @@ describe('software templates (scaffolder dry run, real scaffolder and fabric bac
     const text = task.output.text.map((t: any) => t.content).join('\n');
     expect(text).toContain(`**placed**: 8 GPUs in\n${placement.placement.chosen[0].azId}`);
     expect(text).toContain('kind: NodePool');
+    expect(task.output.links).toContainEqual({
+      title: 'Open component',
+      icon: 'catalog',
+      entityRef: 'component:default/llm-real-run',
+    });
+    const workloads = await call('GET', '/api/fabric/workloads');
+    const workload = workloads.body.items.find((w: any) => w.entityRef === 'component:default/llm-real-run');
+    expect(workload.entity.metadata.annotations).toMatchObject({
+      'cloudspectra.io/fabric-workload': 'tightly-coupled',
+      'cloudspectra.io/fabric-gpu': 'H100',
+    });
+    expect(workload.entity.spec.owner).toBe('group:default/ml-research');
   });
 
   it('training-island with apply fails for real with the plan-only message, the plan stored unapplied', async () => {

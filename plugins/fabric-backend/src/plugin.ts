@@ -7,6 +7,7 @@ import { AwsClientFactory, KubernetesApplier } from '@internal/backstage-plugin-
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
+import { DatabaseWorkloadStore } from './database/DatabaseWorkloadStore';
 import { PlanService } from './service/PlanService';
 import { EstateService } from './service/EstateService';
 import { PlacementService } from './service/PlacementService';
@@ -70,7 +71,17 @@ export const fabricPlugin = createBackendPlugin({
         await plans.resumeInterrupted();
         permissionsRegistry.addPermissions(fabricPermissions);
         httpRouter.use(
-          await createRouter({ estate, placements, plans, store, httpAuth, permissions, logger, auditor }),
+          await createRouter({
+            estate,
+            placements,
+            plans,
+            store,
+            workloads: await DatabaseWorkloadStore.create({ database }),
+            httpAuth,
+            permissions,
+            logger,
+            auditor,
+          }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 

@@ -10,5 +10,6 @@ export {
   createFabricIslandCreateAction,
   createFabricMeshApplyAction,
   createFabricManifestsRenderAction,
+  createFabricWorkloadRegisterAction,
   FabricApiClient,
 } from './actions';

@@ -6,6 +6,7 @@ import {
   createFabricManifestsRenderAction,
   createFabricMeshApplyAction,
   createFabricPlacementRequestAction,
+  createFabricWorkloadRegisterAction,
   FabricApiClient,
 } from './actions';
 
@@ -27,6 +28,7 @@ export const scaffolderModuleFabric = createBackendModule({
         const client = new FabricApiClient({ discovery, auth });
         scaffolderActions.addActions(
           createFabricCapacityQueryAction({ client }),
+          createFabricWorkloadRegisterAction({ client }),
           createFabricPlacementRequestAction({ client }),
           createFabricIslandCreateAction({ client }),
           createFabricMeshApplyAction({ client }),

@@ -124,6 +124,97 @@ describe('fabric REST API', () => {
   });
 });
 
+describe('fabric workloads (POST/GET /workloads)', () => {
+  const body = {
+    name: 'llm-finetune',
+    description: 'Fine-tunes the base model',
+    owner: 'group:default/ml-research',
+    intent: 'tightly-coupled',
+    gpu: 'p5',
+  };
+
+  it('stores a Component entity with the fabric annotations and answers 201 with its ref', async () => {
+    const server = await startFabric();
+    const res = await request(server).post('/api/fabric/workloads').send(body);
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({
+      entityRef: 'component:default/llm-finetune',
+      entity: {
+        apiVersion: 'backstage.io/v1alpha1',
+        kind: 'Component',
+        metadata: {
+          name: 'llm-finetune',
+          namespace: 'default',
+          description: 'Fine-tunes the base model',
+          annotations: {
+            'cloudspectra.io/fabric-workload': 'tightly-coupled',
+            'cloudspectra.io/fabric-gpu': 'p5',
+            'backstage.io/managed-by-location': 'fabric:workloads',
+            'backstage.io/managed-by-origin-location': 'fabric:workloads',
+          },
+        },
+        spec: { type: 'service', lifecycle: 'experimental', owner: 'group:default/ml-research' },
+      },
+    });
+    const list = await request(server).get('/api/fabric/workloads');
+    expect(list.status).toBe(200);
+    expect(list.body.items).toEqual([
+      expect.objectContaining({ entityRef: 'component:default/llm-finetune', entity: res.body.entity }),
+    ]);
+    expect(list.body.items[0].createdBy).toMatch(/^user:/);
+  });
+
+  it('keeps title and system when given', async () => {
+    const server = await startFabric();
+    const res = await request(server)
+      .post('/api/fabric/workloads')
+      .send({ ...body, namespace: 'ml', title: 'LLM fine-tuning', system: 'training' });
+    expect(res.status).toBe(201);
+    expect(res.body.entityRef).toBe('component:ml/llm-finetune');
+    expect(res.body.entity.metadata).toMatchObject({ namespace: 'ml', title: 'LLM fine-tuning' });
+    expect(res.body.entity.spec.system).toBe('training');
+  });
+
+  it.each([
+    [{ name: 'LLM_Finetune' }, 'name'],
+    [{ name: 'a'.repeat(64) }, 'name'],
+    [{ intent: 'fast' }, 'intent'],
+    [{ gpu: '' }, 'gpu'],
+    [{ owner: 'not an owner' }, 'owner'],
+    [{ owner: undefined }, 'owner'],
+    [{ replicas: 3 }, 'replicas'],
+  ])('answers 400 naming the field for %j', async (change, field) => {
+    const server = await startFabric();
+    const res = await request(server).post('/api/fabric/workloads').send({ ...body, ...change });
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ name: 'InputError' });
+    expect(res.body.error.message).toContain(`'${field}'`);
+    expect((await request(server).get('/api/fabric/workloads')).body.items).toEqual([]);
+  });
+
+  it('is idempotent for the same body and refuses the name for another owner', async () => {
+    const server = await startFabric();
+    const first = await request(server).post('/api/fabric/workloads').send(body);
+    const again = await request(server).post('/api/fabric/workloads').send(body);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const other = await request(server).post('/api/fabric/workloads').send({ ...body, owner: 'group:default/other' });
+    expect(other.status).toBe(409);
+    expect(other.body.error.message).toContain('component:default/llm-finetune');
+    const list = await request(server).get('/api/fabric/workloads');
+    expect(list.body.items).toHaveLength(1);
+    expect(list.body.items[0].entity.spec.owner).toBe('group:default/ml-research');
+  });
+
+  it('refuses with 403 when the permission policy denies placement creation, and stores nothing', async () => {
+    const server = await startFabric({ permission: AuthorizeResult.DENY });
+    const res = await request(server).post('/api/fabric/workloads').send(body);
+    expect(res.status).toBe(403);
+    expect(res.body.error.message).toContain('fabric.placement.create');
+  });
+});
+
 describe('fabric configuration at start', () => {
   it('stops the backend with a message naming a malformed role ARN', async () => {
     await expect(

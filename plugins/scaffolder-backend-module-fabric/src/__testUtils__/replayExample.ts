@@ -8,6 +8,7 @@ import {
   createFabricManifestsRenderAction,
   createFabricMeshApplyAction,
   createFabricPlacementRequestAction,
+  createFabricWorkloadRegisterAction,
   FabricApiClient,
 } from '../actions';
 
@@ -19,6 +20,7 @@ export function fabricActions(client: FabricApiClient): Map<string, TemplateActi
     createFabricIslandCreateAction({ client }),
     createFabricMeshApplyAction({ client }),
     createFabricManifestsRenderAction({ client }),
+    createFabricWorkloadRegisterAction({ client }),
   ] as TemplateAction<any, any, any>[];
   return new Map(actions.map(a => [a.id, a]));
 }

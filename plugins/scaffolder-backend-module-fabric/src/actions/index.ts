@@ -3,4 +3,5 @@ export { createFabricPlacementRequestAction } from './placementRequest';
 export { createFabricIslandCreateAction } from './islandCreate';
 export { createFabricMeshApplyAction } from './meshApply';
 export { createFabricManifestsRenderAction } from './manifestsRender';
+export { createFabricWorkloadRegisterAction } from './workloadRegister';
 export { FabricApiClient } from './FabricApiClient';
