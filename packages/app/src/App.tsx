@@ -8,10 +8,17 @@ import {
   CatalogImportPage,
   catalogImportPlugin,
 } from '@backstage/plugin-catalog-import';
-import { ScaffolderPage, scaffolderPlugin } from '@backstage/plugin-scaffolder';
+import {
+  ScaffolderFieldExtensions,
+  ScaffolderPage,
+  scaffolderPlugin,
+} from '@backstage/plugin-scaffolder';
 import { orgPlugin } from '@backstage/plugin-org';
 import { UserSettingsPage } from '@backstage/plugin-user-settings';
-import { FabricEstatePage } from '@internal/backstage-plugin-fabric';
+import {
+  FabricCapacityPickerFieldExtension,
+  FabricEstatePage,
+} from '@internal/backstage-plugin-fabric';
 import { apis } from './apis';
 import { entityPage } from './components/catalog/EntityPage';
 import { Root } from './components/Root';
@@ -57,7 +64,13 @@ const routes = (
     >
       {entityPage}
     </Route>
-    <Route path="/create" element={<ScaffolderPage />} />
+    <Route path="/create" element={<ScaffolderPage />}>
+      {/* The app does not declare @backstage/plugin-scaffolder-react; plugin-scaffolder
+          re-exports the same ScaffolderFieldExtensions. Default fields stay available. */}
+      <ScaffolderFieldExtensions>
+        <FabricCapacityPickerFieldExtension />
+      </ScaffolderFieldExtensions>
+    </Route>
     <Route
       path="/catalog-import"
       element={

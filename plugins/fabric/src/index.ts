@@ -3,6 +3,25 @@
  *
  * @packageDocumentation
  */
-export { fabricPlugin, FabricEstatePage, EntityFabricContent, isFabricAvailable } from './plugin';
-export { fabricApiRef, type FabricApi, type CapacityFilter, type EstateResponse } from './api/FabricApi';
+export {
+  fabricPlugin,
+  FabricEstatePage,
+  EntityFabricContent,
+  FabricCapacityPickerFieldExtension,
+  isFabricAvailable,
+} from './plugin';
+export {
+  fabricCapacityPickerValidation,
+  type FabricCapacityPickerValue,
+} from './components/CapacityPicker';
+export {
+  fabricApiRef,
+  type FabricApi,
+  type CapacityFilter,
+  type EstateResponse,
+  type PlanFilter,
+  type PlanSummary,
+  type PlanView,
+  type PlanStepView,
+} from './api/FabricApi';
 export { FabricClient } from './api/FabricClient';

@@ -35,6 +35,15 @@ export interface PlanView {
   steps: PlanStepView[];
 }
 
+/** A stored plan as `GET /plans` lists it: what {@link PlanView} shows, without step status. @public */
+export type PlanSummary = Omit<PlanView, 'steps'>;
+
+/** Filters of `GET /plans`. @public */
+export interface PlanFilter {
+  kind?: 'mesh' | 'island' | 'island-destroy' | 'mesh-destroy' | 'cells';
+  subject?: string;
+}
+
 /** Filters of a capacity query, as the backend accepts them. @public */
 export interface CapacityFilter {
   gpu?: string;
@@ -54,6 +63,8 @@ export interface FabricApi {
   estate(): Promise<EstateResponse>;
   /** Plans the peering mesh (never changes anything). */
   planMesh(): Promise<PlanView>;
+  /** Stored plans, newest first (at most 100). */
+  plans(filter?: PlanFilter): Promise<PlanSummary[]>;
   /** A plan and the status of each of its steps. */
   plan(id: string): Promise<PlanView>;
   /** Starts applying a plan; progress is read with {@link FabricApi.plan}. */

@@ -1,7 +1,14 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
-import { CapacityFilter, EstateResponse, FabricApi, PlanView } from './FabricApi';
+import {
+  CapacityFilter,
+  EstateResponse,
+  FabricApi,
+  PlanFilter,
+  PlanSummary,
+  PlanView,
+} from './FabricApi';
 
 /** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
 export class FabricClient implements FabricApi {
@@ -31,6 +38,15 @@ export class FabricClient implements FabricApi {
 
   planMesh(): Promise<PlanView> {
     return this.send('POST', '/mesh/plan', {});
+  }
+
+  async plans(filter: PlanFilter = {}): Promise<PlanSummary[]> {
+    const params = new URLSearchParams();
+    if (filter.kind) params.set('kind', filter.kind);
+    if (filter.subject) params.set('subject', filter.subject);
+    const query = params.toString();
+    const body = await this.get(`/plans${query ? `?${query}` : ''}`);
+    return body.items;
   }
 
   plan(id: string): Promise<PlanView> {

@@ -16,6 +16,7 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     health: jest.fn().mockResolvedValue(demoHealth),
     capacity: jest.fn().mockResolvedValue(estateCapacity),
     estate: jest.fn().mockResolvedValue(demoEstate),
+    plans: jest.fn().mockResolvedValue([]),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }
@@ -57,8 +58,15 @@ function cellTexts(row: HTMLElement): string[] {
     .map(c => c.textContent ?? '');
 }
 
+/** The card under a title (class names carry a suffix on this page). */
+function cardTitled(title: string): HTMLElement {
+  return screen.getByText(title).closest('[class*="MuiCard-root"]') as HTMLElement;
+}
+
 const SUMMARY = 'Capacity by region × GPU (select a row for AZ-IDs)';
 
+// The drill-down tests render the whole page several times; loaded CI machines need longer
+// than jest's default 5 s for them.
 describe('FabricEstatePage', () => {
   it('shows the region × GPU summary of the demo estate', async () => {
     const api = mockApi();
@@ -219,6 +227,163 @@ describe('FabricEstatePage', () => {
         'use1-az2 (us-east-1a)',
       ),
     ).toHaveLength(2);
+  }, 20_000);
+
+  it('draws GPUs within quota as a heat map of regions × GPU types', async () => {
+    await render(mockApi());
+    await screen.findByText('demo estate');
+
+    const map = screen.getByRole('group', {
+      name: 'GPUs within quota by region (rows) and GPU type (columns)',
+    });
+    // One cell per region × GPU type, named for what it holds; the biggest pools first.
+    const cells = within(map).getAllByRole('button');
+    expect(cells.map(c => c.getAttribute('aria-label'))).toEqual([
+      'eu-west-1 × A10G: 384 GPUs within quota',
+      'us-east-1 × L4: 768 GPUs within quota',
+      'us-east-1 × H100: 96 GPUs within quota',
+      'us-west-2 × H100: 64 GPUs within quota',
+    ]);
+    // Combinations nobody offers are drawn empty and cannot be selected.
+    expect(within(map).getAllByRole('img').map(c => c.getAttribute('aria-label'))).toEqual([
+      'eu-west-1 × L4: not offered',
+      'eu-west-1 × H100: not offered',
+      'us-east-1 × A10G: not offered',
+      'us-west-2 × L4: not offered',
+      'us-west-2 × A10G: not offered',
+    ]);
+    // The numbers are printed in the cells, the axes name the rows and columns.
+    for (const text of ['768', '384', '96', '64', 'L4', 'A10G', 'H100', 'eu-west-1', 'us-east-1', 'us-west-2']) {
+      expect(within(map).getByText(text)).toBeInTheDocument();
+    }
+  });
+
+  it('drills down from a heat-map cell, by mouse or keyboard', async () => {
+    await render(mockApi());
+    await screen.findByText('demo estate');
+    const map = screen.getByRole('group', {
+      name: 'GPUs within quota by region (rows) and GPU type (columns)',
+    });
+
+    const h100East = within(map).getByRole('button', { name: 'us-east-1 × H100: 96 GPUs within quota' });
+    expect(h100East).toHaveAttribute('aria-pressed', 'false');
+    fireEvent.click(h100East);
+    expect(await screen.findByText('H100 in us-east-1 by AZ-ID')).toBeVisible();
+    expect(h100East).toHaveAttribute('aria-pressed', 'true');
+    expect(
+      dataRows(tableTitled('H100 in us-east-1 by AZ-ID')).map(r => cellTexts(r)[0]),
+    ).toEqual(['use1-az4']);
+
+    const l4East = within(map).getByRole('button', { name: 'us-east-1 × L4: 768 GPUs within quota' });
+    fireEvent.keyDown(l4East, { key: 'Enter' });
+    expect(await screen.findByText('L4 in us-east-1 by AZ-ID')).toBeVisible();
+    expect(screen.queryByText('H100 in us-east-1 by AZ-ID')).not.toBeInTheDocument();
+    expect(l4East).toHaveAttribute('aria-pressed', 'true');
+    expect(h100East).toHaveAttribute('aria-pressed', 'false');
+  }, 20_000);
+
+  it('compares the cheapest spot and on-demand price per GPU-hour of each GPU type', async () => {
+    await render(mockApi());
+    await screen.findByText('demo estate');
+
+    const card = cardTitled('Spot vs on-demand');
+    // The legend names both series, spot first.
+    expect(
+      [...card.querySelectorAll('.recharts-legend-item-text')].map(t => t.textContent),
+    ).toEqual(['Cheapest spot $/GPU-h', 'Cheapest on-demand $/GPU-h']);
+    expect(within(card).getByText('Cheapest spot $/GPU-h')).toBeVisible();
+    expect(within(card).getByText('Cheapest on-demand $/GPU-h')).toBeVisible();
+    // One bar group per GPU type, dearest first, each bar labelled with its price.
+    const ticks = [...card.querySelectorAll('.recharts-xAxis-tick-labels text')].map(
+      t => t.textContent,
+    );
+    expect(ticks).toEqual(['H100', 'L4', 'A10G']);
+    for (const price of ['$2.57', '$6.88', '$0.31', '$0.80', '$0.42']) {
+      expect(within(card).getByText(price)).toBeInTheDocument();
+    }
+  });
+
+  it('shows the peering mesh the estate implies and plans it on request', async () => {
+    const planMesh = jest.fn().mockResolvedValue({ id: '0f5e2c7a-1b2c-4d3e-8f90-123456789abc' });
+    const networkCell = {
+      accountId: '444444444444',
+      accountName: 'network',
+      region: 'us-east-1',
+      fresh: true,
+      azMap: {},
+    };
+    await render(
+      mockApi({
+        planMesh,
+        estate: jest.fn().mockResolvedValue({ ...demoEstate, cells: [...demoEstate.cells, networkCell] }),
+      }),
+    );
+    await screen.findByText('demo estate');
+
+    const card = cardTitled('Peering mesh');
+    // The network account's cell is not a mesh member: 3 cells, 3 pairs.
+    expect(within(card).getByTestId('fabric-mesh-summary')).toHaveTextContent(
+      '3 cells → 3 peerings (N(N−1)/2): 1 within a region, 2 across regions.',
+    );
+    // The member cells as accounts × regions, each with its discovery health.
+    const matrix = within(card).getByRole('table', { name: 'Cells of the mesh by account and region' });
+    expect(
+      within(matrix).getAllByRole('columnheader').map(h => h.textContent),
+    ).toEqual(['Account', 'eu-west-1', 'us-east-1']);
+    const rows = within(matrix).getAllByRole('row').slice(1);
+    expect(rows.map(r => [within(r).getByRole('rowheader').textContent, ...cellTexts(r)])).toEqual([
+      ['ml-inference', 'joins, stale', '—'],
+      ['ml-platform-hub', '—', 'joins'],
+      ['ml-research', '—', 'joins'],
+    ]);
+    expect(within(matrix).queryByText('network')).not.toBeInTheDocument();
+
+    expect(within(card).getByTestId('fabric-mesh-latest')).toHaveTextContent('No mesh plan yet.');
+
+    fireEvent.click(within(card).getByRole('button', { name: 'Plan the peering mesh' }));
+    await waitFor(() => expect(planMesh).toHaveBeenCalledTimes(1));
+  });
+
+  it('links the latest mesh plan, and keeps the card when plans cannot be listed', async () => {
+    const plans = jest.fn().mockResolvedValue([
+      {
+        id: '0f5e2c7a-1b2c-4d3e-8f90-123456789abc',
+        kind: 'mesh',
+        subject: 'mesh',
+        status: 'planned',
+        createdBy: 'user:default/platform-admin',
+        createdAt: new Date(Date.now() - 5 * 60_000).toISOString(),
+        updatedAt: new Date().toISOString(),
+        plan: { id: '0f5e2c7a-1b2c-4d3e-8f90-123456789abc', title: 'Peering mesh: 36 new peerings', steps: [] },
+      },
+    ]);
+    const { unmount } = await render(mockApi({ plans }));
+    const latest = await screen.findByTestId('fabric-mesh-latest');
+    await waitFor(() =>
+      expect(latest).toHaveTextContent(
+        'Latest mesh plan: Peering mesh: 36 new peerings, planned, by user:default/platform-admin, 5 min ago.',
+      ),
+    );
+    expect(plans).toHaveBeenCalledWith({ kind: 'mesh' });
+    expect(within(latest).getByRole('link', { name: 'Peering mesh: 36 new peerings' })).toHaveAttribute(
+      'href',
+      '/fabric/plans/0f5e2c7a-1b2c-4d3e-8f90-123456789abc',
+    );
+    unmount();
+
+    await render(mockApi({ plans: jest.fn().mockRejectedValue(new Error('No fabric route for GET /plans')) }));
+    expect(await screen.findByTestId('fabric-mesh-latest')).toHaveTextContent(
+      'Earlier mesh plans could not be listed: No fabric route for GET /plans',
+    );
+    expect(screen.getByTestId('fabric-mesh-summary')).toHaveTextContent('3 cells → 3 peerings');
+  });
+
+  it('explains islands and links to the template that creates them', async () => {
+    await render(mockApi());
+    await screen.findByText('demo estate');
+    const card = cardTitled('EFA training islands');
+    expect(within(card).getByText(/Islands are created from the training-island template/)).toBeVisible();
+    expect(within(card).getByRole('link', { name: 'Create a training island' })).toHaveAttribute('href', '/create');
   });
 
   it('shows an error panel when the backend cannot be reached', async () => {

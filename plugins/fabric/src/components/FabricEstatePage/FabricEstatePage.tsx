@@ -1,4 +1,4 @@
-import { Fragment, useMemo, useState } from 'react';
+import { Fragment, memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import useAsync from 'react-use/esm/useAsync';
 import {
   Content,
@@ -15,7 +15,6 @@ import {
   WarningPanel,
 } from '@backstage/core-components';
 import { alertApiRef, useApi, useRouteRef } from '@backstage/core-plugin-api';
-import Button from '@material-ui/core/Button';
 import { useNavigate } from 'react-router-dom';
 import { rootRouteRef } from '../../routes';
 import Grid from '@material-ui/core/Grid';
@@ -29,6 +28,15 @@ import {
 import { fabricApiRef } from '../../api/FabricApi';
 import { age, azLabel, usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
+import { CapacityHeatMap } from './CapacityHeatMap';
+import { IslandsCard } from './IslandsCard';
+import { MeshCard } from './MeshCard';
+import { PriceChart } from './PriceChart';
+
+// Selecting a region × GPU re-renders the page; the cards that do not depend on it skip that.
+const MemoPriceChart = memo(PriceChart);
+const MemoMeshCard = memo(MeshCard);
+const MemoIslandsCard = memo(IslandsCard);
 
 type RegionGpu = CapacityResponse['byRegionAndGpu'][number] & { id: string };
 
@@ -133,14 +141,17 @@ const cellColumns: TableColumn<CellStatus & { id: string }>[] = [
   { title: 'Last error / warnings', render: row => [row.error, ...(row.warnings ?? [])].filter(Boolean).join(' · ') },
 ];
 
-/** The estate page: capacity by region × GPU with drill-down to AZ-IDs, and cell health. */
+/**
+ * The estate page: capacity by region × GPU as a heat map and a table with drill-down to
+ * AZ-IDs, spot against on-demand prices, the peering mesh, islands, and cell health.
+ */
 export const FabricEstatePage = () => {
   const api = useApi(fabricApiRef);
   const alertApi = useApi(alertApiRef);
   const navigate = useNavigate();
   const rootLink = useRouteRef(rootRouteRef);
   const [planning, setPlanning] = useState(false);
-  const planMesh = async () => {
+  const planMesh = useCallback(async () => {
     setPlanning(true);
     try {
       const plan = await api.planMesh();
@@ -150,7 +161,7 @@ export const FabricEstatePage = () => {
     } finally {
       setPlanning(false);
     }
-  };
+  }, [api, alertApi, navigate, rootLink]);
   const [selected, setSelected] = useState<RegionGpu | undefined>();
   const state = useAsync(async () => {
     const [health, capacity, estate] = await Promise.all([api.health(), api.capacity(), api.estate()]);
@@ -164,6 +175,23 @@ export const FabricEstatePage = () => {
         .sort((a, b) => a.region.localeCompare(b.region) || b.gpus - a.gpus),
     [state.value],
   );
+
+  // A heat-map cell is far above the drill-down: bring it into view once it renders.
+  const drillDownRef = useRef<HTMLDivElement>(null);
+  const [scrollToDrillDown, setScrollToDrillDown] = useState(false);
+  const selectCell = useCallback(
+    (region: string, gpu: string) => {
+      setSelected(summary.find(g => g.region === region && g.gpu === gpu));
+      setScrollToDrillDown(true);
+    },
+    [summary],
+  );
+  useEffect(() => {
+    if (!scrollToDrillDown) return;
+    setScrollToDrillDown(false);
+    // jsdom has no scrollIntoView.
+    drillDownRef.current?.scrollIntoView?.({ behavior: 'smooth', block: 'start' });
+  }, [scrollToDrillDown, selected]);
 
   const drillDown = useMemo(
     () =>
@@ -188,9 +216,6 @@ export const FabricEstatePage = () => {
           <>
             <ContentHeader title="Estate capacity">
               <SourceChip source={state.value.health.estateSource} mode={state.value.health.mode} />
-              <Button variant="outlined" color="primary" onClick={planMesh} disabled={planning} style={{ marginLeft: 8 }}>
-                Plan the peering mesh
-              </Button>
             </ContentHeader>
             <Typography variant="body2" paragraph>
               {state.value.health.accounts} accounts · {state.value.health.cells} cells · inventory taken{' '}
@@ -210,6 +235,22 @@ export const FabricEstatePage = () => {
               />
             )}
             <Grid container spacing={3}>
+              <Grid item xs={12} lg={6}>
+                <InfoCard
+                  title="GPUs within quota: region × GPU"
+                  subheader="Darker holds more; select a cell for its AZ-IDs and offerings"
+                >
+                  <CapacityHeatMap groups={summary} selected={selected} onSelect={selectCell} />
+                </InfoCard>
+              </Grid>
+              <Grid item xs={12} lg={6}>
+                <InfoCard
+                  title="Spot vs on-demand"
+                  subheader="Cheapest price per GPU-hour within quota, anywhere in the estate; no bar: none offered"
+                >
+                  <MemoPriceChart groups={state.value.capacity.byRegionAndGpu} />
+                </InfoCard>
+              </Grid>
               <Grid item xs={12}>
                 <Table<RegionGpu>
                   title="Capacity by region × GPU (select a row for AZ-IDs)"
@@ -221,6 +262,7 @@ export const FabricEstatePage = () => {
               </Grid>
               {selected && (
                 <Grid item xs={12}>
+                  <div ref={drillDownRef} />
                   <Table<ZoneRow>
                     title={`${selected.gpu} in ${selected.region} by AZ-ID`}
                     options={{ paging: false, search: false, padding: 'dense' }}
@@ -239,6 +281,12 @@ export const FabricEstatePage = () => {
                   />
                 </Grid>
               )}
+              <Grid item xs={12} md={7}>
+                <MemoMeshCard estate={state.value.estate} onPlan={planMesh} planning={planning} />
+              </Grid>
+              <Grid item xs={12} md={5}>
+                <MemoIslandsCard />
+              </Grid>
               <Grid item xs={12}>
                 <InfoCard title="Accounts" noPadding>
                   <Table

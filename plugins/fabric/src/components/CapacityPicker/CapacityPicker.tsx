@@ -1,0 +1,202 @@
+import { ChangeEvent, Fragment, useMemo } from 'react';
+import useAsync from 'react-use/esm/useAsync';
+import { Progress, ResponseErrorPanel } from '@backstage/core-components';
+import { useApi } from '@backstage/core-plugin-api';
+import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
+import FormControl from '@material-ui/core/FormControl';
+import FormHelperText from '@material-ui/core/FormHelperText';
+import FormLabel from '@material-ui/core/FormLabel';
+import Radio from '@material-ui/core/Radio';
+import RadioGroup from '@material-ui/core/RadioGroup';
+import Table from '@material-ui/core/Table';
+import TableBody from '@material-ui/core/TableBody';
+import TableCell from '@material-ui/core/TableCell';
+import TableHead from '@material-ui/core/TableHead';
+import TableRow from '@material-ui/core/TableRow';
+import Typography from '@material-ui/core/Typography';
+import { fabricApiRef } from '../../api/FabricApi';
+import { usd } from '../shared/format';
+import { SourceChip } from '../shared/SourceChip';
+import {
+  CapacityNeed,
+  capacityChoices,
+  capacityFilterFor,
+  FabricCapacityPickerValue,
+  needFromForm,
+} from './capacityChoices';
+
+const NONE = '';
+const keyOf = (value?: FabricCapacityPickerValue) =>
+  value?.region ? `${value.region}|${value.azId ?? ''}` : NONE;
+
+/** The need in words, and what is still missing from the form. */
+function needText(need: CapacityNeed): string {
+  const gpus = need.totalGpus ? `${need.totalGpus} ` : '';
+  const what = `${gpus}${need.gpu ?? 'any'} GPU${need.totalGpus === 1 ? '' : 's'}`;
+  const intent = need.intent ? ` for ${need.intent} work` : '';
+  const gang =
+    need.intent === 'tightly-coupled'
+      ? ': the whole gang in one AZ-ID, on one EFA-capable type, reserved or on-demand'
+      : '';
+  const missing = [
+    !need.intent && 'intent',
+    !need.gpu && 'GPU',
+    !need.totalGpus && 'total GPUs',
+  ].filter((m): m is string => Boolean(m));
+  const list = missing.length > 1 ? `${missing.slice(0, -1).join(', ')} and ${missing[missing.length - 1]}` : missing[0];
+  return `${what}${intent}${gang}.${list ? ` Fill in the ${list} to check the choice against the need.` : ''}`;
+}
+
+function Fits({ gpus, need }: { gpus: number; need: CapacityNeed }) {
+  if (need.totalGpus === undefined) return <>—</>;
+  return gpus >= need.totalGpus ? <>yes</> : <>short by {need.totalGpus - gpus}</>;
+}
+
+/**
+ * Scaffolder field `FabricCapacityPicker`: live capacity for the form's intent, GPU and
+ * size, by region and AZ-ID (each account's own zone name beside the AZ-ID); the user
+ * picks a region and optionally one AZ-ID of it.
+ */
+export const FabricCapacityPicker = (props: FieldExtensionComponentProps<FabricCapacityPickerValue>) => {
+  const { formData, onChange, schema, required, rawErrors, idSchema, disabled, readonly } = props;
+  const form = props.formContext?.formData ?? props.registry?.formContext?.formData;
+  const need = needFromForm(form);
+  const filter = capacityFilterFor(need);
+  const filterKey = JSON.stringify(filter);
+  const api = useApi(fabricApiRef);
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const state = useAsync(() => api.capacity(filter), [api, filterKey]);
+  const choices = useMemo(
+    () => (state.value ? capacityChoices(state.value, need.intent) : []),
+    [state.value, need.intent],
+  );
+  const gang = need.intent === 'tightly-coupled';
+  const selected = keyOf(formData);
+  const listed = choices.some(
+    c => keyOf({ region: c.region }) === selected || c.zones.some(z => keyOf(z) === selected),
+  );
+
+  const select = (event: ChangeEvent<HTMLInputElement>) => {
+    const [region, azId] = event.target.value.split('|');
+    onChange(region ? { region, ...(azId ? { azId } : {}) } : undefined);
+  };
+  const locked = disabled || readonly;
+  const id = idSchema?.$id ?? 'fabric-capacity-picker';
+
+  return (
+    <FormControl
+      component="fieldset"
+      fullWidth
+      margin="normal"
+      required={required}
+      error={(rawErrors?.length ?? 0) > 0}
+      disabled={locked}
+    >
+      <FormLabel component="legend">{schema.title ?? 'Where to run'}</FormLabel>
+      <Typography variant="body2" color="textSecondary">
+        {schema.description ??
+          'Regions and AZ-IDs with GPUs within quota now. An AZ-ID is the same physical zone in every account; each account calls it by its own zone name, shown beside it.'}
+      </Typography>
+      <Typography variant="body2" data-testid="fabric-capacity-need">
+        Need: {needText(need)}
+      </Typography>
+      {state.loading && <Progress />}
+      {state.error && <ResponseErrorPanel error={state.error} />}
+      {state.value && (
+        <>
+          <Typography variant="body2" component="div">
+            <SourceChip source={state.value.source} />
+            {state.value.staleCells.length > 0 &&
+              ` ${state.value.staleCells.length} cell(s) could not be discovered and are left out.`}
+          </Typography>
+          {choices.length === 0 ? (
+            <Typography variant="body2" style={{ padding: 8 }}>
+              No offerings match this GPU and intent now.
+            </Typography>
+          ) : (
+            <RadioGroup
+              name={id}
+              aria-label={schema.title ?? 'Where to run'}
+              value={selected}
+              onChange={select}
+            >
+              <Table size="small" aria-label="Capacity by region and AZ-ID">
+                <TableHead>
+                  <TableRow>
+                    <TableCell padding="checkbox" />
+                    <TableCell>Region / AZ-ID</TableCell>
+                    <TableCell>Account-local AZ names</TableCell>
+                    <TableCell align="right">
+                      {gang ? 'GPUs for one gang' : 'GPUs within quota'}
+                    </TableCell>
+                    <TableCell align="right">Cheapest $/GPU-h</TableCell>
+                    <TableCell>Fits {need.totalGpus ?? '—'} GPUs</TableCell>
+                  </TableRow>
+                </TableHead>
+                <TableBody>
+                  {!required && (
+                    <TableRow>
+                      <TableCell padding="checkbox">
+                        <Radio value={NONE} size="small" disabled={locked} inputProps={{ 'aria-label': 'No preference' }} />
+                      </TableCell>
+                      <TableCell colSpan={5}>No preference: the placement chooses</TableCell>
+                    </TableRow>
+                  )}
+                  {choices.map(region => (
+                    <Fragment key={region.region}>
+                      <TableRow selected={selected === keyOf({ region: region.region })}>
+                        <TableCell padding="checkbox">
+                          <Radio
+                            value={keyOf({ region: region.region })}
+                            size="small"
+                            disabled={locked}
+                            inputProps={{ 'aria-label': `${region.region}, any AZ-ID` }}
+                          />
+                        </TableCell>
+                        <TableCell>
+                          <strong>{region.region}</strong> (any AZ-ID)
+                        </TableCell>
+                        <TableCell />
+                        <TableCell align="right">{region.gpus}</TableCell>
+                        <TableCell align="right">{usd(region.cheapestPerGpuHour)}</TableCell>
+                        <TableCell>
+                          <Fits gpus={region.gpus} need={need} />
+                        </TableCell>
+                      </TableRow>
+                      {region.zones.map(zone => (
+                        <TableRow key={zone.azId} selected={selected === keyOf(zone)}>
+                          <TableCell padding="checkbox">
+                            <Radio
+                              value={keyOf(zone)}
+                              size="small"
+                              disabled={locked}
+                              inputProps={{ 'aria-label': `${zone.azId} in ${zone.region}` }}
+                            />
+                          </TableCell>
+                          <TableCell style={{ paddingLeft: 32 }}>{zone.azId}</TableCell>
+                          <TableCell>{zone.localNames}</TableCell>
+                          <TableCell align="right">{zone.gpus}</TableCell>
+                          <TableCell align="right">{usd(zone.cheapestPerGpuHour)}</TableCell>
+                          <TableCell>
+                            <Fits gpus={zone.gpus} need={need} />
+                          </TableCell>
+                        </TableRow>
+                      ))}
+                    </Fragment>
+                  ))}
+                </TableBody>
+              </Table>
+            </RadioGroup>
+          )}
+        </>
+      )}
+      <FormHelperText>
+        {formData?.region
+          ? `Chosen: ${formData.azId ? `${formData.azId} in ` : ''}${formData.region}${
+              formData.azId ? '' : ' (any AZ-ID)'
+            }${state.value && !listed ? ', which is not in the list for this GPU and intent' : ''}`
+          : 'Choose a region, or one AZ-ID of it to keep the workload in that zone.'}
+      </FormHelperText>
+    </FormControl>
+  );
+};
