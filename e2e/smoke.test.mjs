@@ -195,6 +195,9 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
         /^\$\d+\.\d\d$/,
         'a cheapest spot price per GPU-hour',
       );
+      // The heat-map shows the same figure for the same region × GPU.
+      const heatCell = page.getByRole('button', { name: new RegExp(`^us-east-1 × H100: ${row[2]} GPUs within quota`) });
+      await heatCell.waitFor();
       await screenshot('02-fabric-estate');
 
       // Selecting the row drills down to AZ-IDs, with each account's own AZ name.

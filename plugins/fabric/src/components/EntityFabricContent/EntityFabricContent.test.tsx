@@ -6,6 +6,7 @@ import { EntityProvider } from '@backstage/plugin-catalog-react';
 import { FabricApi, fabricApiRef } from '../../api/FabricApi';
 import { h100EfaCapacity, placedTrainingRun } from '../../__testUtils__/fixtures';
 import { EntityFabricContent } from './EntityFabricContent';
+import { rootRouteRef } from '../../routes';
 
 function component(annotations: Record<string, string> = {}): Entity {
   return {
@@ -38,6 +39,7 @@ async function render(entity: Entity, api: FabricApi) {
         <EntityFabricContent />
       </EntityProvider>
     </TestApiProvider>,
+    { mountedRoutes: { '/fabric': rootRouteRef } },
   );
 }
 
@@ -235,7 +237,17 @@ describe('EntityFabricContent', () => {
   });
 
   it('lists the workload\'s placements with where, cost and the reasons behind them', async () => {
-    const api = mockApi({ placements: jest.fn().mockResolvedValue([placedTrainingRun]) });
+    const cellsPlan = {
+      id: '7d2f1a90-0c1b-4e2a-9f3c-5a6b7c8d9e0f',
+      kind: 'cells',
+      subject: placedTrainingRun.id,
+      status: 'planned',
+      plan: { id: '7d2f1a90-0c1b-4e2a-9f3c-5a6b7c8d9e0f', title: 'Provision 1 cell(s) for placement 5b1c', steps: [] },
+    };
+    const api = mockApi({
+      placements: jest.fn().mockResolvedValue([placedTrainingRun]),
+      plans: jest.fn().mockResolvedValue([cellsPlan]),
+    });
     await render(llmPretraining, api);
 
     expect(await screen.findByText('Placements')).toBeVisible();
@@ -252,6 +264,10 @@ describe('EntityFabricContent', () => {
     fireEvent.click(within(row).getAllByRole('button')[0]);
     expect(await within(card).findByText('Reserved capacity first: the gang fits in one capacity block.')).toBeVisible();
     expect(within(card).getByText(/kind: NodePool/)).toBeInTheDocument();
+    // Its plans link to the plan viewer.
+    const link = await within(card).findByText('Provision 1 cell(s) for placement 5b1c');
+    expect(link.closest('a')).toHaveAttribute('href', '/fabric/plans/7d2f1a90-0c1b-4e2a-9f3c-5a6b7c8d9e0f');
+    expect(api.plans).toHaveBeenCalledWith({ kind: 'cells', subject: placedTrainingRun.id });
   });
 
   it('says when a workload has no placement yet', async () => {

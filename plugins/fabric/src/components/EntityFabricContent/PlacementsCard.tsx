@@ -1,6 +1,7 @@
 import useAsync from 'react-use/esm/useAsync';
 import {
   InfoCard,
+  Link,
   Progress,
   ResponseErrorPanel,
   StatusError,
@@ -9,7 +10,8 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
+import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { rootRouteRef } from '../../routes';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
@@ -44,9 +46,30 @@ const columns: TableColumn<Row>[] = [
   { title: 'Spot share', render: r => `${Math.round(r.placement.cost.spotShare * 100)}%` },
 ];
 
+/** Plans made for a placement (its cells on the hub cluster), with links to follow them. */
+const PlacementPlans = ({ placementId }: { placementId: string }) => {
+  const api = useApi(fabricApiRef);
+  const fabricRoot = useRouteRef(rootRouteRef);
+  const plans = useAsync(() => api.plans({ kind: 'cells', subject: placementId }), [api, placementId]);
+  if (!plans.value || plans.value.length === 0) return null;
+  return (
+    <>
+      <Typography variant="subtitle2">Plans</Typography>
+      <ul>
+        {plans.value.map(plan => (
+          <li key={plan.id}>
+            <Link to={`${fabricRoot()}/plans/${plan.id}`}>{plan.plan.title}</Link> — {plan.status}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+};
+
 /** A placement's reasons, rejected alternatives and compiled artifacts. */
 const PlacementDetail = ({ record }: { record: PlacementRecord }) => (
   <Box padding={2}>
+    <PlacementPlans placementId={record.id} />
     <Typography variant="subtitle2">Why</Typography>
     <ul>
       {record.placement.reasons.map((reason, i) => (
