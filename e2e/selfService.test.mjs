@@ -6,39 +6,17 @@
 //   bash scripts/fabric node --test "e2e/*.test.mjs"
 
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
-import { RESULTS_DIR, startPortal } from './portal.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(RESULTS_DIR, 'screenshots');
-const UI_TIMEOUT = 60_000;
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { launchBrowser, UI_TIMEOUT } from './browser.mjs';
+import { startPortal } from './portal.mjs';
 
 describe('self-service through the portal', { timeout: 10 * 60_000 }, () => {
   let portal;
-  let context;
+  let browser;
   let page;
-  let userDataDir;
   let guestToken;
 
-  async function screenshot(name) {
-    const file = path.join(SCREENSHOTS, `${name}.png`);
-    await page?.screenshot({ path: file, fullPage: true }).catch(() => {});
-    return file;
-  }
+  const screenshot = name => browser?.screenshot(name);
 
   async function inBrowser(name, body) {
     try {
@@ -79,20 +57,9 @@ describe('self-service through the portal', { timeout: 10 * 60_000 }, () => {
 
   before(
     async () => {
-      if (!fs.existsSync(CHROMIUM)) {
-        throw new Error(`No Chromium at ${CHROMIUM}: install Debian's chromium: apt-get install -y chromium`);
-      }
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
       portal = await startPortal();
-      userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabric-e2e-chromium-'));
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1440, height: 1000 },
-      });
-      context.setDefaultTimeout(UI_TIMEOUT);
-      page = context.pages()[0] ?? (await context.newPage());
+      browser = await launchBrowser({ viewport: { width: 1440, height: 1000 } });
+      page = browser.page;
 
       await page.goto(portal.appUrl);
       await page.getByRole('button', { name: 'Enter' }).click();
@@ -107,8 +74,7 @@ describe('self-service through the portal', { timeout: 10 * 60_000 }, () => {
 
   after(
     async () => {
-      await context?.close().catch(() => {});
-      if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+      await browser?.close();
       await portal?.stop();
     },
     { timeout: 60_000 },

@@ -9,41 +9,19 @@
 
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { chromium } from 'playwright-core';
+import { launchBrowser, UI_TIMEOUT } from './browser.mjs';
 import { RESULTS_DIR, startPortal } from './portal.mjs';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SCREENSHOTS = path.join(RESULTS_DIR, 'screenshots');
-const UI_TIMEOUT = 60_000;
-
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
   let portal;
-  let context;
+  let browser;
   let page;
-  let userDataDir;
   const browserLog = [];
   const pageErrors = [];
 
-  async function screenshot(name) {
-    if (!page) return undefined;
-    const file = path.join(SCREENSHOTS, `${name}.png`);
-    await page.screenshot({ path: file, fullPage: true }).catch(() => {});
-    return file;
-  }
+  const screenshot = name => browser?.screenshot(name);
 
   /**
    * Runs a test body, then checks the app threw no uncaught error meanwhile. On failure
@@ -83,12 +61,6 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
 
   before(
     async () => {
-      if (!fs.existsSync(CHROMIUM)) {
-        throw new Error(
-          `No Chromium at ${CHROMIUM}: install Debian's chromium: apt-get install -y chromium`,
-        );
-      }
-      fs.mkdirSync(SCREENSHOTS, { recursive: true });
       portal = await startPortal();
       console.log(
         `# portal ready in ${(portal.startupMs / 1000).toFixed(1)} s: app ${
@@ -96,17 +68,8 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
         }, backend ${portal.backendUrl}, log ${portal.logFile}`,
       );
 
-      userDataDir = fs.mkdtempSync(
-        path.join(os.tmpdir(), 'fabric-e2e-chromium-'),
-      );
-      context = await chromium.launchPersistentContext(userDataDir, {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: CHROMIUM_ARGS,
-        viewport: { width: 1440, height: 900 },
-      });
-      context.setDefaultTimeout(UI_TIMEOUT);
-      page = context.pages()[0] ?? (await context.newPage());
+      browser = await launchBrowser();
+      page = browser.page;
       page.on('console', msg => {
         if (msg.type() === 'error')
           browserLog.push(`console.error: ${msg.text()}`);
@@ -129,10 +92,7 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
           `${browserLog.join('\n')}\n`,
         );
       }
-      await context
-        ?.close()
-        .catch(error => console.error(`closing Chromium: ${error.message}`));
-      if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+      await browser?.close();
       await portal?.stop();
     },
     { timeout: 60_000 },
