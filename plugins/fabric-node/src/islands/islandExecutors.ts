@@ -221,26 +221,16 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
     },
   };
 
-  const deleteSubnet: StepExecutor<SubnetIdInput> = {
+  const deleteSubnet = deleteExecutor<SubnetIdInput>({
     type: ISLAND_STEP_TYPES.deleteSubnet,
-    async probe(ctx) {
-      try {
-        const response = await ctx.describe(() =>
-          ec2Of(ctx.step).send(new DescribeSubnetsCommand({ SubnetIds: [ctx.input.SubnetId] })),
-        );
-        if (response.Subnets?.some(s => s.SubnetId === ctx.input.SubnetId)) return undefined;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-      return { SubnetId: ctx.input.SubnetId, deleted: true };
-    },
-    async run(ctx) {
-      await ignoreNotFound(() =>
-        ctx.mutate(() => ec2Of(ctx.step).send(new DeleteSubnetCommand({ SubnetId: ctx.input.SubnetId }))),
+    exists: async ctx => {
+      const response = await ctx.describe(() =>
+        ec2Of(ctx.step).send(new DescribeSubnetsCommand({ SubnetIds: [ctx.input.SubnetId] })),
       );
-      return { SubnetId: ctx.input.SubnetId, deleted: true };
+      return Boolean(response.Subnets?.some(s => s.SubnetId === ctx.input.SubnetId));
     },
-  };
+    remove: ctx => ctx.mutate(() => ec2Of(ctx.step).send(new DeleteSubnetCommand({ SubnetId: ctx.input.SubnetId }))),
+  });
 
   const groupOutput = (group: { GroupId?: string; SecurityGroupArn?: string }, input: SecurityGroupInput, cell: CellRef) => ({
     GroupId: group.GroupId!,
@@ -297,26 +287,17 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
     },
   };
 
-  const deleteSecurityGroup: StepExecutor<GroupIdInput> = {
+  const deleteSecurityGroup = deleteExecutor<GroupIdInput>({
     type: ISLAND_STEP_TYPES.deleteSecurityGroup,
-    async probe(ctx) {
-      try {
-        const response = await ctx.describe(() =>
-          ec2Of(ctx.step).send(new DescribeSecurityGroupsCommand({ GroupIds: [ctx.input.GroupId] })),
-        );
-        if (response.SecurityGroups?.some(g => g.GroupId === ctx.input.GroupId)) return undefined;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-      return { GroupId: ctx.input.GroupId, deleted: true };
-    },
-    async run(ctx) {
-      await ignoreNotFound(() =>
-        ctx.mutate(() => ec2Of(ctx.step).send(new DeleteSecurityGroupCommand({ GroupId: ctx.input.GroupId }))),
+    exists: async ctx => {
+      const response = await ctx.describe(() =>
+        ec2Of(ctx.step).send(new DescribeSecurityGroupsCommand({ GroupIds: [ctx.input.GroupId] })),
       );
-      return { GroupId: ctx.input.GroupId, deleted: true };
+      return Boolean(response.SecurityGroups?.some(g => g.GroupId === ctx.input.GroupId));
     },
-  };
+    remove: ctx =>
+      ctx.mutate(() => ec2Of(ctx.step).send(new DeleteSecurityGroupCommand({ GroupId: ctx.input.GroupId }))),
+  });
 
   const rulesOf = async (ctx: StepContext<GroupIdInput>): Promise<SecurityGroupRule[]> =>
     ctx.describe(() =>
@@ -672,28 +653,19 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
     },
   };
 
-  const deleteLaunchTemplate: StepExecutor<LaunchTemplateIdInput> = {
+  const deleteLaunchTemplate = deleteExecutor<LaunchTemplateIdInput>({
     type: ISLAND_STEP_TYPES.deleteLaunchTemplate,
-    async probe(ctx) {
-      try {
-        const response = await ctx.describe(() =>
-          ec2Of(ctx.step).send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [ctx.input.LaunchTemplateId] })),
-        );
-        if (response.LaunchTemplates?.some(t => t.LaunchTemplateId === ctx.input.LaunchTemplateId)) return undefined;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-      return { ...ctx.input, deleted: true };
-    },
-    async run(ctx) {
-      await ignoreNotFound(() =>
-        ctx.mutate(() =>
-          ec2Of(ctx.step).send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: ctx.input.LaunchTemplateId })),
-        ),
+    exists: async ctx => {
+      const response = await ctx.describe(() =>
+        ec2Of(ctx.step).send(new DescribeLaunchTemplatesCommand({ LaunchTemplateIds: [ctx.input.LaunchTemplateId] })),
       );
-      return { ...ctx.input, deleted: true };
+      return Boolean(response.LaunchTemplates?.some(t => t.LaunchTemplateId === ctx.input.LaunchTemplateId));
     },
-  };
+    remove: ctx =>
+      ctx.mutate(() =>
+        ec2Of(ctx.step).send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: ctx.input.LaunchTemplateId })),
+      ),
+  });
 
   return [
     createSubnet,
@@ -710,6 +682,32 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
     deleteLaunchTemplate,
     ...kubernetesExecutors(options.kubernetes),
   ];
+}
+
+/**
+ * A delete step. It is done once the look-up no longer finds the resource (or AWS says
+ * NotFound), and a NotFound on delete counts as done too, so a destroy can be re-run.
+ */
+function deleteExecutor<Input extends object>(options: {
+  type: string;
+  exists(ctx: StepContext<Input>): Promise<boolean>;
+  remove(ctx: StepContext<Input>): Promise<unknown>;
+}): StepExecutor<Input> {
+  return {
+    type: options.type,
+    async probe(ctx) {
+      try {
+        if (await options.exists(ctx)) return undefined;
+      } catch (error) {
+        if (!isNotFound(error)) throw error;
+      }
+      return { ...ctx.input, deleted: true };
+    },
+    async run(ctx) {
+      await ignoreNotFound(() => options.remove(ctx));
+      return { ...ctx.input, deleted: true };
+    },
+  };
 }
 
 async function ignoreNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
