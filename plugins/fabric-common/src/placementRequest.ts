@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FABRIC_INTENTS, FabricIntent } from './annotations';
 import { CapacityType } from './types';
+import { accountIdSchema, azIdSchema, entityRefSchema, instanceTypeSchema, regionSchema } from './vocabulary';
 
 /**
  * How a request may buy capacity. `reserved-first` uses capacity reservations and
@@ -24,25 +25,15 @@ export const DEFAULT_SPOT_POLICY: Record<FabricIntent, SpotPolicy> = {
   balanced: 'spot-first',
 };
 
-const ENTITY_REF = /^[A-Za-z][A-Za-z0-9-]*:[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const ACCOUNT = /^\d{12}$/;
-const AZ_ID = /^[a-z]{2,5}\d+-az\d+$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9-]+$/;
-
-const region = z.string({ invalid_type_error: 'must be a region name such as us-east-1' }).regex(REGION, {
-  message: 'must be a region name such as us-east-1',
-});
-const account = z.string({ invalid_type_error: 'must be a 12-digit AWS account id' }).regex(ACCOUNT, {
-  message: 'must be a 12-digit AWS account id',
-});
+const region = regionSchema;
+const account = accountIdSchema;
 const nonEmptyList = <T extends z.ZodTypeAny>(item: T, what: string) =>
   z.array(item, { invalid_type_error: `must be a list of ${what}` }).min(1, { message: `must list at least one ${what}` });
 
 const gpuNeedSchema = z
   .object({
     instanceTypes: nonEmptyList(
-      z.string().regex(INSTANCE_TYPE, { message: 'must be an instance type such as p5.48xlarge' }),
+      instanceTypeSchema,
       'instance type',
     ).optional(),
     family: z
@@ -74,15 +65,13 @@ const dataMovementSchema = z
       .number({ required_error: 'is required', invalid_type_error: 'must be a number of GB per day' })
       .nonnegative({ message: 'must not be negative' }),
     region,
-    azId: z.string().regex(AZ_ID, { message: 'must be an AZ-ID such as use1-az4 (not an AZ name)' }).optional(),
+    azId: azIdSchema.optional(),
   })
   .strict();
 
 const baseSchema = z
   .object({
-    entityRef: z
-      .string({ required_error: 'is required', invalid_type_error: 'must be a string' })
-      .regex(ENTITY_REF, { message: 'must be an entity reference in the form kind:namespace/name, e.g. component:default/trainer' }),
+    entityRef: entityRefSchema,
     intent: z.enum(FABRIC_INTENTS, {
       errorMap: () => ({ message: `must be one of ${FABRIC_INTENTS.join(', ')}` }),
     }),
