@@ -10,6 +10,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -116,7 +117,11 @@ async function probe(url, accept) {
  * Starts `yarn dev` on free ports and waits until the backend's fabric plugin answers
  * `GET /api/fabric/health` with 200 and the frontend dev server serves the app's HTML.
  */
-export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
+export async function startPortal({
+  readyTimeoutMs = READY_TIMEOUT_MS,
+  backendOnly = false,
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabric-e2e-data-')),
+} = {}) {
   if (!fs.existsSync(path.join(ROOT, 'node_modules', '@backstage', 'cli'))) {
     throw new Error(
       'The workspace is not installed (no node_modules/@backstage/cli): run `bash scripts/fabric install` first.',
@@ -131,7 +136,8 @@ export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logFile = path.join(RESULTS_DIR, `portal-${stamp}.log`);
   const log = fs.openSync(logFile, 'a');
-  fs.writeSync(log, `# yarn dev  app=${appUrl}  backend=${backendUrl}\n`);
+  const command = backendOnly ? ['workspace', 'backend', 'start'] : ['dev'];
+  fs.writeSync(log, `# yarn ${command.join(' ')}  app=${appUrl}  backend=${backendUrl}  data=${dataDir}\n`);
 
   const env = {
     ...process.env,
@@ -143,11 +149,14 @@ export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
     APP_CONFIG_backend_baseUrl: backendUrl,
     APP_CONFIG_backend_listen_port: String(backendPort),
     APP_CONFIG_backend_cors_origin: appUrl,
+    // Each run keeps its SQLite files in its own directory (the default is .data/sqlite),
+    // so tests never see a developer's data, and a restart test can reuse one.
+    APP_CONFIG_backend_database_connection_directory: dataDir,
     BROWSER: 'none',
     FORCE_COLOR: '0',
   };
 
-  const child = spawn(path.join(bin, 'yarn'), ['dev'], {
+  const child = spawn(path.join(bin, 'yarn'), command, {
     cwd: ROOT,
     env,
     detached: true, // its own process group, so stop() reaches the backend and the bundler too
@@ -194,7 +203,7 @@ export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
 
   const started = Date.now();
   let backendReady = false;
-  let appReady = false;
+  let appReady = backendOnly;
   try {
     while (!(backendReady && appReady)) {
       if (exit) {
@@ -202,7 +211,7 @@ export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
           ? `could not start (${exit.error.message})`
           : `exited with ${exit.signal ?? `code ${exit.code}`}`;
         throw new Error(
-          `\`yarn dev\` ${how} before the portal was ready. Log ${logFile}:\n${tail(
+          `\`yarn ${command.join(' ')}\` ${how} before the portal was ready. Log ${logFile}:\n${tail(
             logFile,
           )}`,
         );
@@ -243,6 +252,7 @@ export async function startPortal({ readyTimeoutMs = READY_TIMEOUT_MS } = {}) {
     backendUrl,
     logFile,
     pid: pgid,
+    dataDir,
     startupMs: Date.now() - started,
     stop,
   };
