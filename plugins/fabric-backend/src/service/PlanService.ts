@@ -1,5 +1,5 @@
 import { LoggerService } from '@backstage/backend-plugin-api';
-import { ConflictError, InputError, NotFoundError } from '@backstage/errors';
+import { InputError, NotFoundError } from '@backstage/errors';
 import {
   applyPlan,
   AwsClientFactory,
@@ -24,7 +24,6 @@ import {
   planIsland,
   RamApi,
   validateIsland,
-  EFA_SINGLE_AZ_REASON,
   compilePlacement,
   KubernetesObject,
   kubernetesExecutors,
@@ -33,10 +32,11 @@ import {
   demoAccounts,
 } from '@internal/backstage-plugin-fabric-node';
 import { RAM } from '@aws-sdk/client-ram';
-import { Inventory, Placement, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
+import { FabricRefusal, Inventory, Placement, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { DatabasePlanStore, PlanRecord } from '../database/DatabasePlanStore';
+import { islandRefusal } from './engineRefusals';
 
 const endpoint = z
   .string()
@@ -174,14 +174,15 @@ export class PlanService {
   async startApply(id: string): Promise<PlanView> {
     const { config, plans, logger } = this.deps;
     if (config.estate.mode !== 'apply') {
-      throw new ConflictError(
-        "The fabric runs in plan-only mode: plans are shown but never applied. Set fabric.estate.mode: apply to apply them.",
+      throw new FabricRefusal(
+        'plan-only',
+        'The fabric runs in plan-only mode: plans are shown but never applied. Set fabric.estate.mode: apply to apply them.',
       );
     }
     const record = await plans.getPlan(id);
     if (!record) throw new NotFoundError(`No plan ${id}`);
     if (!(await plans.claimForApply(id, this.now()))) {
-      throw new ConflictError(`Plan ${id} is already being applied`);
+      throw new FabricRefusal('apply-in-progress', `Plan ${id} is already being applied`);
     }
     const executors = this.allExecutors();
     const run = applyPlan(record.plan, {
@@ -219,17 +220,17 @@ export class PlanService {
         ...(options as any),
         hub: (options as any).hub ?? hub,
       });
-      if (!derived.ok) throw refusal(derived.reasons);
+      if (!derived.ok) throw islandRefusal(derived.reasons);
       spec = derived.spec;
     }
     const validation = validateIsland(spec, inventory);
-    if (!validation.ok) throw refusal(validation.reasons);
+    if (!validation.ok) throw islandRefusal(validation.reasons);
     const id = randomUUID();
     let plan: Plan;
     try {
       plan = planIsland(validation.spec, { inventory, owner: createdBy, planId: id });
     } catch (error) {
-      if (error instanceof IslandRefusedError) throw refusal(error.reasons);
+      if (error instanceof IslandRefusedError) throw islandRefusal(error.reasons);
       throw error;
     }
     const now = this.now().toISOString();
@@ -258,7 +259,7 @@ export class PlanService {
   /** Plans putting a placed placement's NodePools and EC2NodeClasses on the hub cluster. */
   async planCells(record: PlacementRecord, inventory: Inventory, createdBy: string): Promise<PlanRecord> {
     if (record.placement.status !== 'placed') {
-      throw new ConflictError(`Placement ${record.id} is ${record.placement.status}; only a placed placement has cells to provision`);
+      throw new FabricRefusal('placement-not-placed', `Placement ${record.id} is ${record.placement.status}; only a placed placement has cells to provision`);
     }
     const { hub } = this.deps.config;
     const compiled = compilePlacement(record.placement, inventory, {
@@ -347,7 +348,7 @@ export class PlanService {
       planId: id,
     });
     if (destroy.plan.steps.length === 0 && destroy.unsettled.length === 0) {
-      throw new ConflictError(`Island ${islandId} has nothing the fabric created to remove`);
+      throw new FabricRefusal('nothing-to-remove', `Island ${islandId} has nothing the fabric created to remove`);
     }
     const now = this.now().toISOString();
     const record: PlanRecord = {
@@ -391,10 +392,4 @@ export class PlanService {
       ...extra,
     ];
   }
-}
-
-/** A refusal the user can act on: EFA locality is a conflict, anything else bad input. */
-function refusal(reasons: string[]): Error {
-  const message = `Island refused: ${reasons.join('; ')}`;
-  return reasons.some(r => r.includes(EFA_SINGLE_AZ_REASON)) ? new ConflictError(message) : new InputError(message);
 }

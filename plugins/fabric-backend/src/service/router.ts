@@ -27,6 +27,7 @@ import Router from 'express-promise-router';
 import { z } from 'zod';
 import { EstateService } from './EstateService';
 import { DatabaseWorkloadStore } from '../database/DatabaseWorkloadStore';
+import { refusalErrors } from './routes/refusalErrors';
 
 const capacityQuerySchema = z
   .object({
@@ -342,6 +343,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.use((req, _res) => {
     throw new NotFoundError(`No fabric route for ${req.method} ${req.path}`);
   });
+  router.use(refusalErrors);
 
   return router;
 }
