@@ -16,9 +16,11 @@ import {
   fabricIslandManagePermission,
   fabricMeshManagePermission,
   fabricPlacementCreatePermission,
+  meshEndpointSchema,
+  PLAN_KINDS,
 } from '@internal/backstage-plugin-fabric-common';
 import { JsonObject } from '@backstage/types';
-import { PlanService } from './PlanService';
+import { MeshPlanRequest, Planning } from './plans';
 import { PlacementStore } from '../database/FabricStore';
 import { PlacementService } from './PlacementService';
 import { queryCapacity } from '@internal/backstage-plugin-fabric-node';
@@ -127,10 +129,32 @@ function workloadEntity(body: z.infer<typeof workloadSchema>): JsonObject {
   };
 }
 
+/** The body of `POST /mesh/plan` and `POST /mesh/apply`. */
+const meshPlanRequestSchema = z
+  .object({
+    /** Expected traffic between cells, for the peering vs Transit Gateway estimate. */
+    traffic: z
+      .array(
+        z
+          .object({
+            from: meshEndpointSchema,
+            to: meshEndpointSchema,
+            gbPerMonth: z.number().nonnegative(),
+          })
+          .strict(),
+      )
+      .max(500)
+      .optional(),
+  })
+  .strict();
+
+const parseMeshPlanRequest = (body: unknown): MeshPlanRequest =>
+  parseOrThrow(meshPlanRequestSchema, body ?? {}, 'mesh plan request');
+
 export interface RouterOptions {
   estate: EstateService;
   placements: PlacementService;
-  plans: PlanService;
+  planning: Planning;
   store: PlacementStore;
   workloads: DatabaseWorkloadStore;
   auditor: AuditorService;
@@ -141,7 +165,8 @@ export interface RouterOptions {
 
 /** The fabric REST API, mounted at /api/fabric. */
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { estate, httpAuth, permissions, auditor, placements, plans, store, workloads } = options;
+  const { estate, httpAuth, permissions, auditor, placements, planning, store, workloads } = options;
+  const { mesh, islands, cells, runner } = planning;
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
 
@@ -208,7 +233,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const record = await store.getPlacement(id);
     if (!record) throw new NotFoundError(`No placement ${id}`);
     const plan = await audited(req, 'cells-plan', { placement: id }, async () =>
-      plans.planCells(record, await estate.inventory(), principalRef(credentials)),
+      cells.plan(record, await estate.inventory(), principalRef(credentials)),
     );
     res.status(201).json(plan);
   });
@@ -260,15 +285,15 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
 
   router.post('/mesh/plan', async (req, res) => {
     const credentials = await authorize(req, fabricMeshManagePermission);
-    const record = await audited(req, 'mesh-plan', {}, () => plans.planMesh(req.body, principalRef(credentials)));
+    const record = await audited(req, 'mesh-plan', {}, () => mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials)));
     res.status(201).json(record);
   });
 
   router.post('/mesh/apply', async (req, res) => {
     const credentials = await authorize(req, fabricMeshManagePermission);
     const view = await audited(req, 'mesh-apply', {}, async () => {
-      const record = await plans.planMesh(req.body, principalRef(credentials));
-      return plans.startApply(record.id);
+      const record = await mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials));
+      return runner.startApply(record.id);
     });
     res.status(202).json(view);
   });
@@ -286,7 +311,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
         if (!stored) throw new NotFoundError(`No placement ${id}`);
         placement = stored.placement;
       }
-      return plans.planIsland(req.body, principalRef(credentials), await estate.inventory(), placement);
+      return islands.plan(req.body, principalRef(credentials), await estate.inventory(), placement);
     });
     res.status(201).json(record);
   });
@@ -295,8 +320,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     await authorize(req, fabricIslandManagePermission);
     const islandId = parseOrThrow(islandIdSchema, req.params.id, 'island id');
     const view = await audited(req, 'island-apply', { island: islandId }, async () => {
-      const latest = await plans.latestIslandPlan(islandId);
-      return plans.startApply(latest.id);
+      const latest = await islands.latest(islandId);
+      return runner.startApply(latest.id);
     });
     res.status(202).json(view);
   });
@@ -305,14 +330,14 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const credentials = await authorize(req, fabricIslandManagePermission);
     const islandId = parseOrThrow(islandIdSchema, req.params.id, 'island id');
     const record = await audited(req, 'island-destroy-plan', { island: islandId }, () =>
-      plans.planIslandDestroy(islandId, principalRef(credentials)),
+      islands.planDestroy(islandId, principalRef(credentials)),
     );
     res.status(201).json(record);
   });
 
   const planListSchema = z
     .object({
-      kind: z.enum(['mesh', 'island', 'island-destroy', 'mesh-destroy', 'cells']).optional(),
+      kind: z.enum(PLAN_KINDS).optional(),
       subject: z.string().min(1).max(256).optional(),
     })
     .strict();
@@ -320,22 +345,22 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.get('/plans', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
     const filter = parseOrThrow(planListSchema, req.query, 'plan filter');
-    res.json({ items: await plans.list(filter) });
+    res.json({ items: await runner.list(filter) });
   });
 
   router.get('/plans/:id', async (req, res) => {
     await authorize(req, fabricCapacityReadPermission);
     const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
-    res.json(await plans.view(id));
+    res.json(await runner.view(id));
   });
 
   router.post('/plans/:id/apply', async (req, res) => {
     const id = parseOrThrow(placementIdSchema, req.params.id, 'plan id');
-    const record = await plans.view(id);
+    const record = await runner.view(id);
     // The permission follows what the plan changes.
     // Islands need fabric.island.manage; the mesh and cells change shared infrastructure.
     await authorize(req, record.kind.startsWith('island') ? fabricIslandManagePermission : fabricMeshManagePermission);
-    const view = await audited(req, 'plan-apply', { plan: id, kind: record.kind }, () => plans.startApply(id));
+    const view = await audited(req, 'plan-apply', { plan: id, kind: record.kind }, () => runner.startApply(id));
     res.status(202).json(view);
   });
 
