@@ -8,7 +8,7 @@ import { AwsClientFactory, KubernetesApplier } from '@internal/backstage-plugin-
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
 import { DatabaseWorkloadStore } from './database/DatabaseWorkloadStore';
-import { PlanService } from './service/PlanService';
+import { createPlanning } from './service/plans';
 import { EstateService } from './service/EstateService';
 import { PlacementService } from './service/PlacementService';
 import { createRouter } from './service/router';
@@ -54,7 +54,7 @@ export const fabricPlugin = createBackendPlugin({
         });
         const placements = new PlacementService({ config: fabricConfig, estate, store });
         const hubCluster = fabricConfig.hub.kubernetes;
-        const plans = new PlanService({
+        const planning = createPlanning({
           config: fabricConfig,
           plans: await DatabasePlanStore.create({ database }),
           logger,
@@ -68,13 +68,13 @@ export const fabricPlugin = createBackendPlugin({
               })
             : undefined,
         });
-        await plans.resumeInterrupted();
+        await planning.runner.resumeInterrupted();
         permissionsRegistry.addPermissions(fabricPermissions);
         httpRouter.use(
           await createRouter({
             estate,
             placements,
-            plans,
+            planning,
             store,
             workloads: await DatabaseWorkloadStore.create({ database }),
             httpAuth,

@@ -4,29 +4,14 @@ import type {
   Plan,
   StepCheckpoint,
 } from '@internal/backstage-plugin-fabric-node';
+import { PlanFilter, PlanRecordStatus, PlanSummary } from '@internal/backstage-plugin-fabric-common';
 import { Knex } from 'knex';
 
 const migrationsDir = resolvePackagePath('@internal/backstage-plugin-fabric-backend', 'migrations');
 
-/** What kind of change a plan makes. */
-export type PlanKind = 'mesh' | 'island' | 'island-destroy' | 'mesh-destroy' | 'cells';
-
-/** Where a stored plan is in its life. */
-export type PlanRecordStatus = 'planned' | 'applying' | 'applied' | 'failed';
-
-/** A plan as the fabric stores and shows it. */
-export interface PlanRecord {
-  id: string;
-  kind: PlanKind;
-  /** What it is for: `mesh`, or an island id. */
-  subject: string;
-  status: PlanRecordStatus;
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
+/** A plan as the fabric stores it: the wire shape, with the engine's full steps. */
+export interface PlanRecord extends PlanSummary {
   plan: Plan;
-  /** Anything the planner wants shown beside the steps (cost estimate, refused pairs…). */
-  details?: Record<string, unknown>;
 }
 
 /**
@@ -79,7 +64,7 @@ export class DatabasePlanStore implements CheckpointStore {
     return row ? toRecord(row) : undefined;
   }
 
-  async listPlans(filter: { kind?: PlanKind; subject?: string } = {}): Promise<PlanRecord[]> {
+  async listPlans(filter: PlanFilter = {}): Promise<PlanRecord[]> {
     let query = this.db('fabric_plans');
     if (filter.kind) query = query.where({ kind: filter.kind });
     if (filter.subject) query = query.where({ subject: filter.subject });

@@ -1,4 +1,4 @@
-import { ConflictError, InputError } from '@backstage/errors';
+import { InputError } from '@backstage/errors';
 import {
   parsePlacementRequest,
   PlacementRecord,
@@ -12,6 +12,7 @@ import {
 } from '@internal/backstage-plugin-fabric-node';
 import { randomUUID } from 'node:crypto';
 import { PlacementStore } from '../database/FabricStore';
+import { placementRefusal } from './engineRefusals';
 import { EstateService } from './EstateService';
 
 /**
@@ -32,7 +33,7 @@ export class PlacementService {
 
   /**
    * Validates and plans a request. A malformed request is an InputError naming every
-   * bad field; a request the guardrails refuse is a ConflictError with the reason.
+   * bad field; a request the guardrails refuse is a FabricRefusal with the reason.
    * Neither is stored: a refusal changes nothing.
    */
   async plan(body: unknown, createdBy: string): Promise<PlacementRecord> {
@@ -49,7 +50,7 @@ export class PlacementService {
       now,
     });
     if (placement.status === 'refused') {
-      throw new ConflictError(`Placement refused: ${placement.refusal ?? placement.reasons.join(' ')}`);
+      throw placementRefusal(placement);
     }
 
     const id = randomUUID();

@@ -1,0 +1,102 @@
+import { cellId } from '@internal/backstage-plugin-fabric-common';
+import {
+  AwsClientFactory,
+  demoMeshVpcs,
+  discoverMeshVpcs,
+  estimateMeshCost,
+  ExistingPeering,
+  FabricConfig,
+  lookupMeshPeerings,
+  MeshVpc,
+  planMesh,
+} from '@internal/backstage-plugin-fabric-node';
+import { randomUUID } from 'node:crypto';
+import { PlanRecord } from '../../database/DatabasePlanStore';
+import { enrolledAccountLookup, PlanningDeps, savePlanned } from './planningDeps';
+
+/** What a mesh plan request may say (validated by the route). */
+export interface MeshPlanRequest {
+  /** Expected traffic between cells, for the peering vs Transit Gateway estimate. */
+  traffic?: Array<{
+    /** `<account>/<region>/<AZ-ID>`, e.g. `222222222222/us-east-1/use1-az4`. */
+    from: string;
+    to: string;
+    gbPerMonth: number;
+  }>;
+}
+
+/** Plans the peering mesh across every enrolled cell's mesh VPCs. */
+export class MeshPlanner {
+  constructor(private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'awsClients' | 'clock'>) {}
+
+  async plan(request: MeshPlanRequest, createdBy: string): Promise<PlanRecord> {
+    const { config, awsClients } = this.deps;
+    const topology = await loadMeshTopology(config, awsClients);
+    const { vpcs } = topology;
+    const id = randomUUID();
+    const mesh = planMesh({
+      vpcs,
+      existingPeerings: topology.existingPeerings,
+      routeCounts: topology.routeCounts,
+      ownerTag: createdBy,
+      planId: id,
+    });
+    const traffic = request.traffic ?? [];
+    const cost = estimateMeshCost({
+      trafficGbPerMonth: traffic.map(t => ({ from: t.from, to: t.to, gb: t.gbPerMonth })),
+      vpcAttachments: vpcs.length,
+    });
+    return savePlanned(this.deps, {
+      id,
+      kind: 'mesh',
+      subject: 'mesh',
+      createdBy,
+      plan: mesh.plan,
+      details: {
+        source: config.estate.source,
+        vpcs: vpcs.length,
+        planned: mesh.planned.map(p => ({
+          requester: p.requester.cell,
+          accepter: p.accepter.cell,
+          requesterVpc: p.requester.vpcId,
+          accepterVpc: p.accepter.vpcId,
+        })),
+        existing: mesh.existing,
+        refused: mesh.refused,
+        unreadableCells: topology.unreadableCells,
+        cost,
+      },
+    });
+  }
+}
+
+/** The mesh VPCs, what already peers them, and the cells that could not be read. */
+interface MeshTopology {
+  vpcs: MeshVpc[];
+  routeCounts: Record<string, number>;
+  unreadableCells: Array<{ cell: string; error: string }>;
+  existingPeerings?: ExistingPeering[];
+}
+
+/**
+ * Chooses where the mesh VPCs come from: the demo's, or discovered in every enrolled
+ * cell with their existing peerings. Kept here until the engine offers the same choice
+ * as one function; then this becomes a call to it.
+ */
+async function loadMeshTopology(config: FabricConfig, awsClients?: AwsClientFactory): Promise<MeshTopology> {
+  if (config.estate.source === 'demo') {
+    return { vpcs: demoMeshVpcs(), routeCounts: {}, unreadableCells: [] };
+  }
+  if (!awsClients) throw new Error('An aws estate needs AWS clients');
+  const accountOf = enrolledAccountLookup(config);
+  const found = await discoverMeshVpcs({
+    config,
+    ec2: cell => awsClients.ec2(cell, accountOf(cell.accountId)),
+  });
+  return {
+    vpcs: found.vpcs,
+    routeCounts: found.routeCounts,
+    unreadableCells: found.errors.map(e => ({ cell: cellId(e.cell), error: e.error })),
+    existingPeerings: await lookupMeshPeerings({ clients: awsClients, accountOf }, found.vpcs),
+  };
+}

@@ -1,0 +1,52 @@
+import { fabricMeshManagePermission, meshEndpointSchema } from '@internal/backstage-plugin-fabric-common';
+import express from 'express';
+import Router from 'express-promise-router';
+import { z } from 'zod';
+import { MeshPlanner, MeshPlanRequest, PlanRunner } from '../plans';
+import { parseOrThrow, principalRef, RouteHelpers } from './routeHelpers';
+
+const meshPlanRequestSchema = z
+  .object({
+    /** Expected traffic between cells, for the peering vs Transit Gateway estimate. */
+    traffic: z
+      .array(
+        z
+          .object({
+            from: meshEndpointSchema,
+            to: meshEndpointSchema,
+            gbPerMonth: z.number().nonnegative(),
+          })
+          .strict(),
+      )
+      .max(500)
+      .optional(),
+  })
+  .strict();
+
+const parseMeshPlanRequest = (body: unknown): MeshPlanRequest =>
+  parseOrThrow(meshPlanRequestSchema, body ?? {}, 'mesh plan request');
+
+/** The peering mesh: plan it, or plan and apply it in one call. */
+export function meshRoutes(options: { mesh: MeshPlanner; runner: PlanRunner; helpers: RouteHelpers }): express.Router {
+  const { mesh, runner, helpers } = options;
+  const router = Router();
+
+  router.post('/mesh/plan', async (req, res) => {
+    const credentials = await helpers.requirePermission(req, fabricMeshManagePermission);
+    const record = await helpers.audited(req, 'mesh-plan', {}, () =>
+      mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials)),
+    );
+    res.status(201).json(record);
+  });
+
+  router.post('/mesh/apply', async (req, res) => {
+    const credentials = await helpers.requirePermission(req, fabricMeshManagePermission);
+    const view = await helpers.audited(req, 'mesh-apply', {}, async () => {
+      const record = await mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials));
+      return runner.startApply(record.id);
+    });
+    res.status(202).json(view);
+  });
+
+  return router;
+}
