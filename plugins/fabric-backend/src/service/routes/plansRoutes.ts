@@ -48,7 +48,7 @@ export function plansRoutes(options: { runner: PlanRunner; helpers: RouteHelpers
     const access = await helpers.requireAnyPermission(req, [fabricIslandManagePermission, fabricMeshManagePermission]);
     const id = parseOrThrow(planIdSchema, req.params.id, 'plan id');
     const record = await runner.view(id);
-    access.require(permissionToApply(record.kind));
+    await access.require(permissionToApply(record.kind));
     const view = await helpers.audited(req, 'plan-apply', { plan: id, kind: record.kind }, () => runner.startApply(id));
     res.status(202).json(view);
   });

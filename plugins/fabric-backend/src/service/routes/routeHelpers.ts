@@ -26,7 +26,7 @@ export interface RouteHelpers {
   requireAnyPermission(
     req: Request,
     permissions: BasicPermission[],
-  ): Promise<{ credentials: BackstageCredentials; require(permission: BasicPermission): void }>;
+  ): Promise<{ credentials: BackstageCredentials; require(permission: BasicPermission): Promise<void> }>;
   /** Runs a mutation under an audit event that records who, what and the outcome. */
   audited<T>(req: Request, eventId: string, meta: JsonObject, fn: () => Promise<T>): Promise<T>;
 }
@@ -47,12 +47,31 @@ export function createRouteHelpers(options: {
     const granted = new Set(
       wanted.filter((_, i) => decisions[i].result === AuthorizeResult.ALLOW).map(p => p.name),
     );
-    const refuse = (names: string) => new NotAllowedError(`Not allowed: ${names} is required`);
-    if (granted.size === 0) throw refuse(wanted.map(p => p.name).join(' or '));
+    // A refusal is recorded like any other outcome: who was refused what, on which route.
+    const refuse = (names: string[]) => {
+      const error = new NotAllowedError(`Not allowed: ${names.join(' or ')} is required`);
+      const recorded = auditor
+        .createEvent({
+          eventId: 'permission-refused',
+          severityLevel: 'medium',
+          request: req,
+          meta: { method: req.method, route: req.originalUrl.split('?')[0], required: names },
+        })
+        .then(event => event.fail({ error }));
+      return { error, recorded };
+    };
+    if (granted.size === 0) {
+      const { error, recorded } = refuse(wanted.map(p => p.name));
+      await recorded;
+      throw error;
+    }
     return {
       credentials,
-      require(permission) {
-        if (!granted.has(permission.name)) throw refuse(permission.name);
+      async require(permission) {
+        if (granted.has(permission.name)) return;
+        const { error, recorded } = refuse([permission.name]);
+        await recorded;
+        throw error;
       },
     };
   };
