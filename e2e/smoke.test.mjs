@@ -99,10 +99,18 @@ describe('portal smoke test', { timeout: 10 * 60_000 }, () => {
   );
 
   test('the fabric backend reports the demo estate in plan-only mode', async () => {
-    const res = await fetch(`${portal.backendUrl}/api/fabric/health`);
+    // Discovery runs on schedule at start; health never starts it, so wait for it.
+    let res;
+    let health;
+    for (let i = 0; i < 120; i++) {
+      res = await fetch(`${portal.backendUrl}/api/fabric/health`);
+      health = await res.clone().json();
+      if (health.discovery === 'done') break;
+      await new Promise(resolve => setTimeout(resolve, 500));
+    }
     assert.equal(res.status, 200);
     assert.match(res.headers.get('content-type') ?? '', /application\/json/);
-    const health = await res.json();
+    assert.equal(health.discovery, 'done');
     assert.equal(health.status, 'ok');
     assert.equal(health.estateSource, 'demo');
     assert.equal(health.mode, 'plan-only');

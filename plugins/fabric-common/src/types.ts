@@ -106,8 +106,19 @@ export interface FabricHealth {
   version: string;
   mode: FabricMode;
   estateSource: EstateSource;
+  /**
+   * Enrolled accounts; once discovery has run, the accounts it found cells for.
+   */
   accounts: number;
+  /** Cells in the newest inventory; 0 while discovery is pending. */
   cells: number;
+  /**
+   * `pending` until the first discovery has stored an inventory. Health never starts
+   * discovery itself: it is unauthenticated, and discovery calls AWS in every account.
+   */
+  discovery: 'pending' | 'done';
+  /** When the newest inventory was taken. */
+  discoveredAt?: string;
 }
 
 /** One row of `GET /api/fabric/capacity`. @public */

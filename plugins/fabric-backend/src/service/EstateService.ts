@@ -80,17 +80,27 @@ export class EstateService {
     };
   }
 
+  /**
+   * What `GET /health` answers. It reads only what is stored: the route is open to
+   * unauthenticated callers, so it must never start discovery (AWS calls in every
+   * enrolled account); before the first discovery it says `discovery: pending`.
+   */
   async health(): Promise<FabricHealth> {
-    const { cells } = await this.inventory();
+    const { config, version } = this.deps;
+    const inventory = await this.deps.store.latestInventory();
+    const enrolled = config.estate.source === 'demo' ? demoAccounts : config.estate.accounts;
     return {
       status: 'ok',
-      version: this.deps.version,
-      mode: this.deps.config.estate.mode,
-      estateSource: this.deps.config.estate.source,
-      accounts: new Set(cells.map(c => c.accountId)).size,
-      cells: cells.length,
+      version,
+      mode: config.estate.mode,
+      estateSource: config.estate.source,
+      accounts: inventory ? new Set(inventory.cells.map(c => c.accountId)).size : enrolled.length,
+      cells: inventory?.cells.length ?? 0,
+      discovery: inventory ? 'done' : 'pending',
+      ...(inventory ? { discoveredAt: inventory.takenAt } : {}),
     };
   }
+
 
   private async discover(): Promise<Inventory> {
     const { config, store, logger, awsClients } = this.deps;

@@ -53,11 +53,11 @@ describe('fabric backend with an aws estate on moto_server', () => {
   it('discovers every cell live and serves its capacity keyed by AZ-ID', async () => {
     const server = await startFabric();
 
-    const health = await request(server).get('/api/fabric/health');
-    expect(health.body).toMatchObject({ estateSource: 'aws', accounts: 3, cells: 5 });
-
     const estate = await request(server).get('/api/fabric/estate');
     expect(estate.status).toBe(200);
+
+    const health = await request(server).get('/api/fabric/health');
+    expect(health.body).toMatchObject({ estateSource: 'aws', accounts: 3, cells: 5, discovery: 'done' });
     expect(estate.body.source).toBe('aws');
     expect(estate.body.cells.map((c: any) => `${c.accountId}/${c.region}`).sort()).toEqual([
       '111111111111/us-east-1',

@@ -27,11 +27,14 @@ async function startFabric(
 describe('fabric REST API', () => {
   it('answers /health without credentials, saying it runs the demo estate in plan-only mode', async () => {
     const server = await startFabric();
-    const res = await request(server)
-      .get('/api/fabric/health')
-      .set('Authorization', mockCredentials.none.header());
+    const before = await request(server).get('/api/fabric/health').set('Authorization', mockCredentials.none.header());
+    expect(before.status).toBe(200);
+    expect(before.body).toMatchObject({ status: 'ok', estateSource: 'demo', accounts: 4, cells: 0, discovery: 'pending' });
+    // Any authorized read of the estate discovers it; health then reports the cells.
+    await request(server).get('/api/fabric/estate');
+    const res = await request(server).get('/api/fabric/health').set('Authorization', mockCredentials.none.header());
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ status: 'ok', mode: 'plan-only', estateSource: 'demo', accounts: 4, cells: 12 });
+    expect(res.body).toMatchObject({ status: 'ok', mode: 'plan-only', estateSource: 'demo', accounts: 4, cells: 12, discovery: 'done' });
     expect(res.body.version).toMatch(/^\d+\.\d+\.\d+/);
   });
 

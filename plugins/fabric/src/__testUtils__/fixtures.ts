@@ -319,6 +319,7 @@ export const demoHealth: FabricHealth = {
   estateSource: 'demo',
   accounts: 4,
   cells: 12,
+  discovery: 'done',
 };
 
 function freshCell(
