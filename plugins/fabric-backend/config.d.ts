@@ -83,5 +83,13 @@ export interface Config {
         frequencyMinutes: number;
       };
     };
+    plans?: {
+      /**
+       * Seconds an apply holds its plan without renewing the lease (default 60). With
+       * several backend replicas on one database, another replica resumes an apply only
+       * after its lease expired. @visibility backend
+       */
+      leaseSeconds?: number;
+    };
   };
 }

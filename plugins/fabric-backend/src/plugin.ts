@@ -32,8 +32,9 @@ export const fabricPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         scheduler: coreServices.scheduler,
+        lifecycle: coreServices.lifecycle,
       },
-      async init({ auditor, config, database, httpAuth, httpRouter, logger, permissions, permissionsRegistry, scheduler }) {
+      async init({ auditor, config, database, httpAuth, httpRouter, lifecycle, logger, permissions, permissionsRegistry, scheduler }) {
         // Invalid configuration stops the backend here, naming the key.
         const fabricConfig = readFabricConfig(config);
         const store = await DatabaseFabricStore.create({ database });
@@ -57,6 +58,7 @@ export const fabricPlugin = createBackendPlugin({
         const planning = createPlanning({
           config: fabricConfig,
           plans: await DatabasePlanStore.create({ database }),
+          leaseMs: fabricConfig.plans.leaseSeconds * 1000,
           logger,
           awsClients,
           kubernetes: hubCluster
@@ -68,7 +70,11 @@ export const fabricPlugin = createBackendPlugin({
               })
             : undefined,
         });
+        // Resume applies whose holder stopped (this process before a restart, or a
+        // replica that died), then keep looking, so no apply waits for a restart.
         await planning.runner.resumeInterrupted();
+        planning.runner.startAdopting();
+        lifecycle.addShutdownHook(() => planning.runner.shutdown());
         permissionsRegistry.addPermissions(fabricPermissions);
         httpRouter.use(
           await createRouter({

@@ -62,14 +62,44 @@ describe.each(databases.eachSupportedId())('DatabasePlanStore on %p', databaseId
     await expect(store.get(plan.id, 'missing')).resolves.toBeUndefined();
   });
 
-  it('lets only one apply claim a plan at a time', async () => {
+  it('lets only one apply claim a plan at a time, until its lease expires', async () => {
     const store = await createStore();
     const plan = record('33333333-3333-4333-8333-333333333333');
     await store.savePlan(plan);
-    await expect(store.claimForApply(plan.id)).resolves.toBe(true);
-    await expect(store.claimForApply(plan.id)).resolves.toBe(false);
-    await store.setStatus(plan.id, 'failed');
-    await expect(store.claimForApply(plan.id)).resolves.toBe(true);
-    expect((await store.getPlan(plan.id))?.status).toBe('applying');
+    const t0 = new Date('2026-12-01T10:00:00.000Z');
+    const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+    await expect(store.claimForApply(plan.id, { owner: 'a', now: t0, ttlMs: 30_000 })).resolves.toBe(true);
+    await expect(store.claimForApply(plan.id, { owner: 'b', now: at(10), ttlMs: 30_000 })).resolves.toBe(false);
+    // The holder renews; the lease runs 30 s from the renewal.
+    await expect(store.renewLease(plan.id, { owner: 'a', now: at(20), ttlMs: 30_000 })).resolves.toBe(true);
+    await expect(store.claimForApply(plan.id, { owner: 'b', now: at(40), ttlMs: 30_000 })).resolves.toBe(false);
+    // The holder stops renewing: after expiry another may take it, and the old holder has lost it.
+    await expect(store.claimForApply(plan.id, { owner: 'b', now: at(51), ttlMs: 30_000 })).resolves.toBe(true);
+    await expect(store.renewLease(plan.id, { owner: 'a', now: at(52), ttlMs: 30_000 })).resolves.toBe(false);
+    await expect(store.releaseLease(plan.id, 'a', 'failed', at(52))).resolves.toBe(false);
+    expect(await store.leaseOf(plan.id)).toEqual({ owner: 'b', expiresAt: at(81).toISOString() });
+    await expect(store.releaseLease(plan.id, 'b', 'applied', at(60))).resolves.toBe(true);
+    expect((await store.getPlan(plan.id))?.status).toBe('applied');
+    expect(await store.leaseOf(plan.id)).toBeUndefined();
+  });
+
+  it('hands each expired apply to exactly one of several replicas scanning at once', async () => {
+    const store = await createStore();
+    const t0 = new Date('2026-12-01T10:00:00.000Z');
+    const ids = Array.from({ length: 6 }, (_, i) => `4444444${i}-4444-4444-8444-444444444444`);
+    for (const id of ids) {
+      await store.savePlan(record(id));
+      await store.claimForApply(id, { owner: 'dead', now: t0, ttlMs: 1_000 });
+    }
+    // One apply is still held by a live replica and must not be taken.
+    await store.renewLease(ids[0], { owner: 'dead', now: new Date(t0.getTime() + 5_000), ttlMs: 60_000 });
+    const later = new Date(t0.getTime() + 10_000);
+    const claims = await Promise.all(
+      ['r1', 'r2', 'r3'].map(owner => store.claimExpiredLeases({ owner, now: later, ttlMs: 30_000 })),
+    );
+    const claimed = claims.flat();
+    expect(claimed.sort()).toEqual(ids.slice(1).sort());
+    expect(new Set(claimed).size).toBe(claimed.length);
+    expect((await store.leaseOf(ids[0]))?.owner).toBe('dead');
   });
 });

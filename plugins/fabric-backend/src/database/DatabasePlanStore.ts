@@ -14,6 +14,17 @@ export interface PlanRecord extends PlanSummary {
   plan: Plan;
 }
 
+/** A lease on an apply: who holds it, the time now, and for how long it is taken. */
+export interface PlanLease {
+  owner: string;
+  now: Date;
+  ttlMs: number;
+}
+
+function expiry(lease: PlanLease): Date {
+  return new Date(lease.now.getTime() + lease.ttlMs);
+}
+
 /**
  * Plans and the checkpoint of every step, in the Backstage database. Apply writes each
  * step's checkpoint as it finishes, so after a crash or restart it resumes from the
@@ -48,15 +59,89 @@ export class DatabasePlanStore implements CheckpointStore {
   }
 
   /**
-   * Moves a plan to `applying` only if it is not already applying, so two applies of
-   * one plan never run at once. Returns false when another apply holds it.
+   * Takes the apply lease of a plan and moves it to `applying`, unless another process
+   * holds a lease that has not expired. One conditional UPDATE, so of two replicas
+   * claiming at once exactly one wins (PostgreSQL re-checks the condition under the row
+   * lock; SQLite serializes writers). Returns false when another apply holds the plan.
    */
-  async claimForApply(id: string, now: Date = new Date()): Promise<boolean> {
+  async claimForApply(id: string, lease: PlanLease): Promise<boolean> {
     const updated = await this.db('fabric_plans')
       .where({ id })
-      .whereNot({ status: 'applying' })
-      .update({ status: 'applying', updated_at: now });
+      .andWhere(q =>
+        q
+          .whereNot({ status: 'applying' })
+          .orWhereNull('lease_expires_at')
+          .orWhere('lease_expires_at', '<', lease.now),
+      )
+      .update({
+        status: 'applying',
+        lease_owner: lease.owner,
+        lease_expires_at: expiry(lease),
+        updated_at: lease.now,
+      });
     return updated === 1;
+  }
+
+  /**
+   * Extends the holder's lease. False when the lease is no longer its own (it expired
+   * and another replica took the plan over): the holder must stop at once.
+   */
+  async renewLease(id: string, lease: PlanLease): Promise<boolean> {
+    const updated = await this.db('fabric_plans')
+      .where({ id, lease_owner: lease.owner, status: 'applying' })
+      .update({ lease_expires_at: expiry(lease) });
+    return updated === 1;
+  }
+
+  /** Ends the holder's apply with its outcome and frees the plan; a no-op for a lost lease. */
+  async releaseLease(id: string, owner: string, status: PlanRecordStatus, now: Date): Promise<boolean> {
+    const updated = await this.db('fabric_plans')
+      .where({ id, lease_owner: owner })
+      .update({ status, lease_owner: null, lease_expires_at: null, updated_at: now });
+    return updated === 1;
+  }
+
+  /**
+   * Lets the lease expire now without ending the apply, so another replica resumes it
+   * without waiting: what a backend that shuts down cleanly does with unfinished applies.
+   */
+  async expireLease(id: string, owner: string, now: Date): Promise<void> {
+    await this.db('fabric_plans').where({ id, lease_owner: owner }).update({ lease_expires_at: now });
+  }
+
+  /**
+   * Takes over applies whose holder stopped renewing: every `applying` plan whose lease
+   * expired. On PostgreSQL the rows are locked with FOR UPDATE SKIP LOCKED, so replicas
+   * scanning at once each take different plans and none waits on another; on SQLite the
+   * transaction holds the only write lock.
+   */
+  async claimExpiredLeases(lease: PlanLease, limit = 20): Promise<string[]> {
+    return this.db.transaction(async tx => {
+      let query = tx('fabric_plans')
+        .select('id')
+        .where({ status: 'applying' })
+        .andWhere(q => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', lease.now))
+        .orderBy('updated_at')
+        .limit(limit);
+      if (tx.client.config.client === 'pg') query = query.forUpdate().skipLocked();
+      const ids = (await query).map((row: { id: string }) => row.id);
+      const claimed: string[] = [];
+      for (const id of ids) {
+        const updated = await tx('fabric_plans')
+          .where({ id, status: 'applying' })
+          .andWhere(q => q.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', lease.now))
+          .update({ lease_owner: lease.owner, lease_expires_at: expiry(lease), updated_at: lease.now });
+        if (updated === 1) claimed.push(id);
+      }
+      return claimed;
+    });
+  }
+
+  /** Who holds a plan's lease, and until when (for status views and tests). */
+  async leaseOf(id: string): Promise<{ owner: string; expiresAt: string } | undefined> {
+    const row = await this.db('fabric_plans').where({ id }).first('lease_owner', 'lease_expires_at');
+    if (!row?.lease_owner) return undefined;
+    return { owner: row.lease_owner, expiresAt: new Date(row.lease_expires_at).toISOString() };
   }
 
   async getPlan(id: string): Promise<PlanRecord | undefined> {

@@ -120,6 +120,16 @@ const fabricSchema = z
       })
       .strict()
       .default({}),
+    plans: z
+      .object({
+        /**
+         * How long an apply holds its plan without renewing (renewed every third of it).
+         * Another backend replica resumes the apply only after it expires.
+         */
+        leaseSeconds: z.number().int().min(5).max(3600).default(60),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

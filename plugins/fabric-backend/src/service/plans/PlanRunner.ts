@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import {
   applyPlan,
+  CheckpointStore,
   EC2_MUTATING_BUCKET,
   planStatus,
   StepExecutor,
@@ -10,23 +13,45 @@ import { NotFoundError } from '@backstage/errors';
 import { PlanRecord } from '../../database/DatabasePlanStore';
 import { PlanningDeps } from './planningDeps';
 
+/** How long an apply lease lasts without renewal, unless configured (`fabric.plans.leaseSeconds`). */
+export const DEFAULT_PLAN_LEASE_MS = 60_000;
+
 /**
  * Applies stored plans. Apply runs in the background, checkpointing each step in the
  * database, so a crashed or restarted backend resumes where it stopped. Plan-only mode
  * refuses every apply.
+ *
+ * Several backend replicas may share one database: each apply holds a lease on its plan
+ * (owner, expiry), renewed while it runs and checked before every checkpoint it writes.
+ * A replica resumes another's apply only once that lease has expired — the holder was
+ * killed or lost the database — and the old holder, should it come back, finds its lease
+ * gone and stops before it runs another step.
  */
 export class PlanRunner {
   private readonly mutatingLimiter = new TokenBucketLimiter(EC2_MUTATING_BUCKET);
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, { done: Promise<void>; abort: AbortController }>();
+  private readonly owner: string;
+  private readonly leaseMs: number;
+  private adoption?: ReturnType<typeof setInterval>;
 
   constructor(
     private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'logger' | 'clock'> & {
       executors: () => StepExecutor[];
+      /** This process's name in leases; unique per process by default. */
+      owner?: string;
+      leaseMs?: number;
     },
-  ) {}
+  ) {
+    this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+    this.leaseMs = deps.leaseMs ?? DEFAULT_PLAN_LEASE_MS;
+  }
 
   private now() {
     return (this.deps.clock ?? (() => new Date()))();
+  }
+
+  private lease() {
+    return { owner: this.owner, now: this.now(), ttlMs: this.leaseMs };
   }
 
   /** Stored plans, newest first, without step status (see {@link PlanRunner.view}). */
@@ -47,7 +72,7 @@ export class PlanRunner {
    * changes nothing.
    */
   async startApply(id: string): Promise<PlanView> {
-    const { config, plans, logger } = this.deps;
+    const { config, plans } = this.deps;
     if (config.estate.mode !== 'apply') {
       throw new FabricRefusal(
         'plan-only',
@@ -56,44 +81,120 @@ export class PlanRunner {
     }
     const record = await plans.getPlan(id);
     if (!record) throw new NotFoundError(`No plan ${id}`);
-    if (!(await plans.claimForApply(id, this.now()))) {
+    if (!(await plans.claimForApply(id, this.lease()))) {
       throw new FabricRefusal('apply-in-progress', `Plan ${id} is already being applied`);
     }
-    const run = applyPlan(record.plan, {
-      executors: this.deps.executors(),
-      checkpoints: plans,
-      limiter: this.mutatingLimiter,
-    })
-      .then(async result => {
-        await plans.setStatus(id, result.status === 'done' ? 'applied' : 'failed', this.now());
-        logger.info('Plan applied', { plan: id, status: result.status });
-      })
-      .catch(async error => {
-        await plans.setStatus(id, 'failed', this.now());
-        logger.error('Plan apply failed', { plan: id, error: String(error) });
-      })
-      .finally(() => this.running.delete(id));
-    this.running.set(id, run);
+    this.run(record);
     return this.view(id);
   }
 
   /**
-   * Applies that were running when the backend stopped are resumed from their last
-   * finished step: every step is idempotent and checkpointed, so nothing is repeated.
+   * Resumes applies whose holder stopped renewing its lease (a replica that crashed, was
+   * killed, or this process before a restart), from their last finished step: every
+   * step is idempotent and checkpointed, so nothing is repeated. Applies another live
+   * replica is running are left alone.
    */
   async resumeInterrupted(): Promise<string[]> {
     if (this.deps.config.estate.mode !== 'apply') return [];
-    const interrupted = (await this.deps.plans.listPlans()).filter(p => p.status === 'applying');
-    for (const plan of interrupted) {
-      await this.deps.plans.setStatus(plan.id, 'failed', this.now());
-      this.deps.logger.info('Resuming an apply interrupted by a restart', { plan: plan.id });
-      await this.startApply(plan.id);
+    const adopted = await this.deps.plans.claimExpiredLeases(this.lease());
+    for (const id of adopted) {
+      const record = await this.deps.plans.getPlan(id);
+      if (!record) continue;
+      this.deps.logger.info('Resuming an apply whose previous holder stopped', { plan: id, owner: this.owner });
+      this.run(record);
     }
-    return interrupted.map(p => p.id);
+    return adopted;
+  }
+
+  /**
+   * Looks for interrupted applies to resume now and then (every half lease), so a replica
+   * takes over from one that died without anybody restarting anything.
+   */
+  startAdopting(): void {
+    if (this.adoption || this.deps.config.estate.mode !== 'apply') return;
+    this.adoption = setInterval(() => {
+      this.resumeInterrupted().catch(error =>
+        this.deps.logger.warn('Could not look for interrupted applies', { error: String(error) }),
+      );
+    }, Math.max(1_000, this.leaseMs / 2));
+    this.adoption.unref?.();
+  }
+
+  /**
+   * Stops adopting, stops every running apply before its next step, and lets their
+   * leases expire at once so another replica resumes them without waiting.
+   */
+  async shutdown(): Promise<void> {
+    if (this.adoption) clearInterval(this.adoption);
+    this.adoption = undefined;
+    const runs = [...this.running.entries()];
+    for (const [, run] of runs) run.abort.abort(new Error('The backend is shutting down'));
+    await Promise.all(runs.map(([, run]) => run.done));
   }
 
   /** Resolves when a background apply of the plan (if any) has finished. */
   async settled(id: string): Promise<void> {
-    await this.running.get(id);
+    await this.running.get(id)?.done;
+  }
+
+  /** Who holds this process's leases. */
+  get leaseOwner(): string {
+    return this.owner;
+  }
+
+  private run(record: PlanRecord) {
+    const { plans, logger } = this.deps;
+    const id = record.id;
+    const abort = new AbortController();
+    const lost = () => abort.abort(new Error(`The apply lease of plan ${id} was taken over by another replica`));
+    const heartbeat = setInterval(() => {
+      plans.renewLease(id, this.lease()).then(
+        held => held || lost(),
+        error => logger.warn('Could not renew an apply lease', { plan: id, error: String(error) }),
+      );
+    }, Math.max(250, this.leaseMs / 3));
+    heartbeat.unref?.();
+
+    // Every checkpoint is written only while this process still holds the lease, so a
+    // replica that took the plan over never sees this one record (or run) another step.
+    const fenced: CheckpointStore = {
+      get: (planId, key) => plans.get(planId, key),
+      list: planId => plans.list(planId),
+      put: async (planId, key, checkpoint) => {
+        if (!(await plans.renewLease(planId, this.lease()))) {
+          lost();
+          throw new Error(`lease of plan ${planId} lost`);
+        }
+        await plans.put(planId, key, checkpoint);
+      },
+    };
+
+    const done = applyPlan(record.plan, {
+      executors: this.deps.executors(),
+      checkpoints: fenced,
+      limiter: this.mutatingLimiter,
+      signal: abort.signal,
+    })
+      .then(async result => {
+        const status = result.status === 'done' ? 'applied' : 'failed';
+        await plans.releaseLease(id, this.owner, status, this.now());
+        logger.info('Plan applied', { plan: id, status: result.status });
+      })
+      .catch(async error => {
+        if (abort.signal.aborted) {
+          // Stopped on purpose (shutdown) or superseded: the plan stays `applying` for the
+          // replica that holds, or will take, the lease.
+          await plans.expireLease(id, this.owner, this.now());
+          logger.info('Plan apply stopped before its next step', { plan: id, reason: String(abort.signal.reason) });
+          return;
+        }
+        await plans.releaseLease(id, this.owner, 'failed', this.now());
+        logger.error('Plan apply failed', { plan: id, error: String(error) });
+      })
+      .finally(() => {
+        clearInterval(heartbeat);
+        this.running.delete(id);
+      });
+    this.running.set(id, { done, abort });
   }
 }

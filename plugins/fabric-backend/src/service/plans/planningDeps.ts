@@ -22,6 +22,8 @@ export interface PlanningDeps {
   /** The hub cluster, for the Kubernetes steps of islands and cells. */
   kubernetes?: IslandKubernetesApplier;
   clock?: () => Date;
+  /** How long an apply lease lasts without renewal. */
+  leaseMs?: number;
 }
 
 /** The enrolled account behind an account id, with the role the fabric assumes in it. */
