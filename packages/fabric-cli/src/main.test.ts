@@ -110,5 +110,7 @@ describe('fabric CLI', () => {
     const result = spawnSync(process.execPath, [join(__dirname, '..', 'bin', 'fabric'), '--help'], { encoding: 'utf8' });
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('fabric — CloudSpectra Fabric from a pipeline');
+    expect(result.stdout).toContain('--intent throughput|tightly-coupled|balanced');
+    expect(result.stdout).toContain('--spot-policy spot-only|spot-first|on-demand-only|reserved-first');
   });
 });

@@ -1,4 +1,13 @@
 /* eslint-disable no-console */
+import {
+  CapacityResponse,
+  cellId,
+  FABRIC_INTENTS,
+  PlacementRecord,
+  PlanSummary,
+  PlanView,
+  SPOT_POLICIES,
+} from '@internal/backstage-plugin-fabric-common';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 
@@ -14,10 +23,10 @@ const usage = `fabric — CloudSpectra Fabric from a pipeline
 
 Usage:
   fabric capacity [--gpu H100] [--family p5] [--region us-east-1] [--az-id use1-az4]
-                  [--intent throughput|tightly-coupled|balanced] [--capacity-type spot|on-demand|reserved]
+                  [--intent ${FABRIC_INTENTS.join('|')}] [--capacity-type spot|on-demand|reserved]
   fabric place    --entity component:default/name --intent <intent> --gpus <total>
                   (--family p5 | --instance-type p5.48xlarge | --min-gpu-memory <GiB>)
-                  [--gpus-per-node 8] [--spot-policy spot-first] [--max-hourly-price 100]
+                  [--gpus-per-node 8] [--spot-policy ${SPOT_POLICIES.join('|')}] [--max-hourly-price 100]
                   [--region us-east-1 ...]
   fabric plan mesh
   fabric plan island --file island.json
@@ -79,7 +88,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const base = (values.url ?? io.env.FABRIC_URL ?? 'http://localhost:7007').replace(/\/$/, '');
   const token = values.token ?? io.env.FABRIC_TOKEN;
-  const call = async (method: string, path: string, body?: unknown) => {
+  const call = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
     const res = await io.fetch(`${base}/api/fabric${path}`, {
       method,
       headers: {
@@ -98,7 +107,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     if (!res.ok) {
       throw new Error(`${res.status} ${json?.error?.name ?? res.statusText}: ${json?.error?.message ?? text.slice(0, 300)}`);
     }
-    return json;
+    return json as T;
   };
   const print = (json: unknown, text: string) => {
     io.out.write(values.output === 'json' ? `${JSON.stringify(json, null, 2)}\n` : `${text}\n`);
@@ -121,9 +130,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (values['az-id']) query.set('azId', values['az-id']);
         if (values.intent) query.set('intent', values.intent);
         if (values['capacity-type']) query.set('capacityType', values['capacity-type']);
-        const capacity = await call('GET', `/capacity?${query}`);
+        const capacity = await call<CapacityResponse>('GET', `/capacity?${query}`);
         const lines = capacity.byRegionAndGpu.map(
-          (g: any) => `${g.region.padEnd(14)} ${g.gpu.padEnd(9)} ${String(g.gpus).padStart(6)} GPUs within quota`,
+          g => `${g.region.padEnd(14)} ${g.gpu.padEnd(9)} ${String(g.gpus).padStart(6)} GPUs within quota`,
         );
         print(capacity, [`${capacity.source} estate, ${capacity.rows.length} offerings`, ...lines].join('\n'));
         return 0;
@@ -141,9 +150,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         if (values['spot-policy']) request.spotPolicy = values['spot-policy'];
         if (values['max-hourly-price']) request.maxHourlyPrice = Number(values['max-hourly-price']);
         if (values.region) request.allowedRegions = values.region;
-        const record = await call('POST', '/placements', request);
+        const record = await call<PlacementRecord>('POST', '/placements', request);
         const p = record.placement;
-        const where = [...new Set(p.chosen.map((c: any) => `${c.azId} ${c.accountId}/${c.region}`))].join(', ');
+        const where = [...new Set(p.chosen.map(c => `${c.azId} ${cellId(c)}`))].join(', ');
         print(
           record,
           `placement ${record.id}: ${p.status}, ${p.totals.gpus}/${p.request.gpu.totalGpus} GPUs${where ? ` in ${where}` : ''}, $${p.cost.computePerHour.toFixed(2)}/h${
@@ -155,8 +164,9 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       }
       case 'plan': {
         if (sub === 'mesh') {
-          const plan = await call('POST', '/mesh/plan', {});
-          print(plan, `plan ${plan.id}: ${plan.plan.steps.length} steps, ${plan.details.planned.length} peerings, ${plan.details.refused.length} refused`);
+          const plan = await call<PlanSummary>('POST', '/mesh/plan', {});
+          const { planned = [], refused = [] } = plan.details ?? {};
+          print(plan, `plan ${plan.id}: ${plan.plan.steps.length} steps, ${planned.length} peerings, ${refused.length} refused`);
           return 0;
         }
         if (sub === 'island') {
@@ -167,27 +177,27 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           } catch (error) {
             throw new UsageError(`cannot read ${values.file}: ${(error as Error).message}`);
           }
-          const plan = await call('POST', '/islands', spec);
+          const plan = await call<PlanSummary>('POST', '/islands', spec);
           print(plan, `plan ${plan.id}: island ${plan.subject}, ${plan.plan.steps.length} steps`);
           return 0;
         }
         if (sub === 'show' && arg) {
-          const plan = await call('GET', `/plans/${encodeURIComponent(arg)}`);
-          print(plan, [`plan ${plan.id} (${plan.kind}): ${plan.status}`, ...plan.steps.map((s: any) => `  ${s.status.padEnd(8)} ${s.title}`)].join('\n'));
+          const plan = await call<PlanView>('GET', `/plans/${encodeURIComponent(arg)}`);
+          print(plan, [`plan ${plan.id} (${plan.kind}): ${plan.status}`, ...plan.steps.map(s => `  ${s.status.padEnd(8)} ${s.title}`)].join('\n'));
           return 0;
         }
         throw new UsageError('plan needs one of: mesh, island --file <f>, show <planId>');
       }
       case 'apply': {
         if (!sub) throw new UsageError('apply needs a plan id');
-        let plan = await call('POST', `/plans/${encodeURIComponent(sub)}/apply`);
+        let plan = await call<PlanView>('POST', `/plans/${encodeURIComponent(sub)}/apply`);
         if (values.wait) {
           const deadline = Date.now() + (int('timeout', values.timeout) ?? 600) * 1000;
           while (plan.status === 'applying' && Date.now() < deadline) {
             await new Promise(r => setTimeout(r, 1000));
-            plan = await call('GET', `/plans/${encodeURIComponent(sub)}`);
+            plan = await call<PlanView>('GET', `/plans/${encodeURIComponent(sub)}`);
             if (values.output === 'text') {
-              const done = plan.steps.filter((s: any) => s.status === 'done').length;
+              const done = plan.steps.filter(s => s.status === 'done').length;
               io.err.write(`  ${done}/${plan.steps.length} steps done\n`);
             }
           }

@@ -1,14 +1,6 @@
 import { coreServices, createBackendModule } from '@backstage/backend-plugin-api';
 import { scaffolderActionsExtensionPoint } from '@backstage/plugin-scaffolder-node';
-import {
-  createFabricCapacityQueryAction,
-  createFabricIslandCreateAction,
-  createFabricManifestsRenderAction,
-  createFabricMeshApplyAction,
-  createFabricPlacementRequestAction,
-  createFabricWorkloadRegisterAction,
-  FabricApiClient,
-} from './actions';
+import { createFabricActions, FabricApiClient } from './actions';
 
 /**
  * Scaffolder actions that run the fabric engine through the fabric backend.
@@ -26,14 +18,7 @@ export const scaffolderModuleFabric = createBackendModule({
       },
       async init({ scaffolderActions, discovery, auth }) {
         const client = new FabricApiClient({ discovery, auth });
-        scaffolderActions.addActions(
-          createFabricCapacityQueryAction({ client }),
-          createFabricWorkloadRegisterAction({ client }),
-          createFabricPlacementRequestAction({ client }),
-          createFabricIslandCreateAction({ client }),
-          createFabricMeshApplyAction({ client }),
-          createFabricManifestsRenderAction({ client }),
-        );
+        scaffolderActions.addActions(...createFabricActions({ client }));
       },
     });
   },

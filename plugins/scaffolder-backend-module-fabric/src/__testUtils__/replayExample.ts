@@ -2,27 +2,11 @@ import { createMockDirectory } from '@backstage/backend-test-utils';
 import { TemplateAction, TemplateExample } from '@backstage/plugin-scaffolder-node';
 import { createMockActionContext } from '@backstage/plugin-scaffolder-node-test-utils';
 import yaml from 'yaml';
-import {
-  createFabricCapacityQueryAction,
-  createFabricIslandCreateAction,
-  createFabricManifestsRenderAction,
-  createFabricMeshApplyAction,
-  createFabricPlacementRequestAction,
-  createFabricWorkloadRegisterAction,
-  FabricApiClient,
-} from '../actions';
+import { createFabricActions, FabricApiClient } from '../actions';
 
 /** Every fabric action, by id, talking to one fabric backend. */
 export function fabricActions(client: FabricApiClient): Map<string, TemplateAction<any, any, any>> {
-  const actions = [
-    createFabricCapacityQueryAction({ client }),
-    createFabricPlacementRequestAction({ client }),
-    createFabricIslandCreateAction({ client }),
-    createFabricMeshApplyAction({ client }),
-    createFabricManifestsRenderAction({ client }),
-    createFabricWorkloadRegisterAction({ client }),
-  ] as TemplateAction<any, any, any>[];
-  return new Map(actions.map(a => [a.id, a]));
+  return new Map(createFabricActions({ client }).map(a => [a.id, a]));
 }
 
 /** Runs an action's handler with a mock context and returns what it output. */

@@ -1,9 +1,8 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
-import { InputError } from '@backstage/errors';
-import { CapacityResponse } from '@internal/backstage-plugin-fabric-common';
+import { CapacityResponse, FABRIC_INTENTS } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './capacityQuery.examples';
 import { FabricApiClient } from './FabricApiClient';
-import { azIdInRegion } from './util';
+import { identifier, requireAzIdInRegion } from './util';
 
 /**
  * `fabric:capacity:query`: what the estate can run now for a GPU need and intent.
@@ -18,12 +17,12 @@ export function createFabricCapacityQueryAction(options: { client: FabricApiClie
     schema: {
       input: {
         gpu: z => z.string().min(1).max(32).optional().describe('GPU name, e.g. H100, A100, L4, L40S, A10G'),
-        region: z => z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/).optional().describe('Region, e.g. us-east-1'),
-        azId: z => z.string().regex(/^[a-z]{2,5}\d-az\d+$/).optional().describe('AZ-ID, e.g. use1-az4 (never an AZ name)'),
+        region: z => identifier(z, 'region').optional().describe('Region, e.g. us-east-1'),
+        azId: z => identifier(z, 'azId').optional().describe('AZ-ID, e.g. use1-az4 (never an AZ name)'),
         minGpus: z => z.number().int().min(1).max(64).optional().describe('Minimum GPUs per node'),
         capacityType: z => z.enum(['spot', 'on-demand', 'reserved']).optional().describe('How the capacity is bought'),
         intent: z =>
-          z.enum(['throughput', 'tightly-coupled', 'balanced']).optional().describe('Workload intent; tightly-coupled keeps EFA-capable types only'),
+          z.enum(FABRIC_INTENTS).optional().describe('Workload intent; tightly-coupled keeps EFA-capable types only'),
       },
       output: {
         gpus: z => z.number().describe('GPUs available within quota across matching offerings'),
@@ -35,9 +34,7 @@ export function createFabricCapacityQueryAction(options: { client: FabricApiClie
     },
     async handler(ctx) {
       const { gpu, region, azId, minGpus, capacityType, intent } = ctx.input;
-      if (azId && region && !azIdInRegion(azId, region)) {
-        throw new InputError(`azId ${azId} is not in region ${region}`);
-      }
+      if (azId && region) requireAzIdInRegion(azId, region);
       const params = new URLSearchParams();
       if (gpu) params.set('gpu', gpu);
       if (region) params.set('region', region);

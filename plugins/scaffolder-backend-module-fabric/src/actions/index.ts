@@ -5,3 +5,4 @@ export { createFabricMeshApplyAction } from './meshApply';
 export { createFabricManifestsRenderAction } from './manifestsRender';
 export { createFabricWorkloadRegisterAction } from './workloadRegister';
 export { FabricApiClient } from './FabricApiClient';
+export { createFabricActions } from './fabricActions';

@@ -3,17 +3,13 @@ import { ConflictError, InputError } from '@backstage/errors';
 import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './islandCreate.examples';
 import { FabricApiClient } from './FabricApiClient';
-import { applyStoredPlan } from './planApply';
-import { FabricPlanView } from './types';
+import { planThenApply } from './planApply';
 import {
-  ACCOUNT_ID_PATTERN,
-  AZ_ID_PATTERN,
-  azIdInRegion,
+  DNS_LABEL_PATTERN,
   DRY_RUN_PLACEMENT_ID,
-  DRY_RUN_PLAN_ID,
-  inputHash,
+  identifier,
   islandIdForPlacement,
-  REGION_PATTERN,
+  requireAzIdInRegion,
 } from './util';
 
 const SPEC_FIELDS = ['region', 'azId', 'instanceTypes', 'memberAccountIds'] as const;
@@ -40,21 +36,16 @@ export function createFabricIslandCreateAction(options: { client: FabricApiClien
           z
             .string()
             .max(24)
-            .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/)
+            .regex(DNS_LABEL_PATTERN)
             .optional()
             .describe('Island id, a DNS label of at most 24 characters (required with a spec; default from the placement)'),
-        region: z => z.string().regex(REGION_PATTERN).optional().describe('Spec: the region of the AZ-ID'),
-        azId: z => z.string().regex(AZ_ID_PATTERN).optional().describe('Spec: the one AZ-ID, e.g. use1-az4'),
+        region: z => identifier(z, 'region').optional().describe('Spec: the region of the AZ-ID'),
+        azId: z => identifier(z, 'azId').optional().describe('Spec: the one AZ-ID, e.g. use1-az4'),
         instanceTypes: z =>
-          z.array(z.string().min(1)).min(1).optional().describe('Spec: EFA-capable instance types, e.g. [p5.48xlarge]'),
+          z.array(identifier(z, 'instanceType')).min(1).optional().describe('Spec: EFA-capable instance types, e.g. [p5.48xlarge]'),
         memberAccountIds: z =>
-          z
-            .array(z.string().regex(ACCOUNT_ID_PATTERN))
-            .min(1)
-            .optional()
-            .describe('Spec: accounts that launch into the island'),
-        networkAccountId: z =>
-          z.string().regex(ACCOUNT_ID_PATTERN).describe('The account owning the shared VPC'),
+          z.array(identifier(z, 'accountId')).min(1).optional().describe('Spec: accounts that launch into the island'),
+        networkAccountId: z => identifier(z, 'accountId').describe('The account owning the shared VPC'),
         vpcId: z => z.string().regex(/^vpc-[0-9a-f]+$/).describe('The shared VPC, e.g. vpc-0a1b2c3d4e5f60718'),
         vpcCidr: z => z.string().optional().describe("The VPC's CIDR, so a subnet outside it is refused before anything runs"),
         subnetCidr: z => z.string().describe("The island's subnet CIDR, /16 to /28"),
@@ -80,9 +71,7 @@ export function createFabricIslandCreateAction(options: { client: FabricApiClien
         if (missing.length > 0) {
           throw new InputError(`An island from a spec needs ${missing.join(', ')} (or give placementId instead)`);
         }
-        if (!azIdInRegion(rest.azId!, rest.region!)) {
-          throw new InputError(`azId ${rest.azId} is not in region ${rest.region}`);
-        }
+        requireAzIdInRegion(rest.azId!, rest.region!);
       }
 
       const network = {
@@ -103,46 +92,31 @@ export function createFabricIslandCreateAction(options: { client: FabricApiClien
               ...network,
             };
 
-      if (ctx.isDryRun) {
-        if (placementId !== undefined && placementId !== DRY_RUN_PLACEMENT_ID) {
-          const record = await options.client.get<PlacementRecord>(
-            `/placements/${encodeURIComponent(placementId)}`,
-            await ctx.getInitiatorCredentials(),
-          );
-          if (record.placement.status !== 'placed') {
-            throw new ConflictError(
-              `Placement ${placementId} is ${record.placement.status}; only a placed placement has an island`,
-            );
-          }
-        }
-        ctx.logger.info(
-          `Dry run: the island would be planned${apply ? ' and applied' : ''}; the fabric was not asked to plan it`,
+      // A dry run plans nothing but still reads the placement, so a preview already
+      // fails for a placement that does not exist or has no island.
+      if (ctx.isDryRun && placementId !== undefined && placementId !== DRY_RUN_PLACEMENT_ID) {
+        const record = await options.client.get<PlacementRecord>(
+          `/placements/${encodeURIComponent(placementId)}`,
+          await ctx.getInitiatorCredentials(),
         );
-        ctx.output('planId', DRY_RUN_PLAN_ID);
-        ctx.output('islandId', islandId ?? islandIdForPlacement(placementId!));
-        ctx.output('steps', 0);
-        ctx.output('applied', false);
-        return;
+        if (record.placement.status !== 'placed') {
+          throw new ConflictError(
+            `Placement ${placementId} is ${record.placement.status}; only a placed placement has an island`,
+          );
+        }
       }
 
-      const planned = await ctx.checkpoint<{ planId: string; islandId: string; steps: number }>({
-        key: `fabric.island.plan.${ctx.task.id}.${inputHash(body)}`,
-        fn: async () => {
-          const view = await options.client.post<FabricPlanView>('/islands', body, await ctx.getInitiatorCredentials());
-          return { planId: view.id, islandId: view.subject, steps: view.plan.steps.length };
-        },
+      await planThenApply(options.client, ctx, {
+        subject: 'the island',
+        step: 'island.plan',
+        path: '/islands',
+        body,
+        apply,
+        summarize: plan => ({ planId: plan.id, islandId: plan.subject, steps: plan.plan.steps.length }),
+        dryRunOutputs: { islandId: islandId ?? islandIdForPlacement(placementId!), steps: 0 },
+        describe: planned =>
+          `Planned island ${planned.islandId}: ${planned.steps} steps, plan ${planned.planId} (/fabric/plans/${planned.planId})`,
       });
-      ctx.logger.info(
-        `Planned island ${planned.islandId}: ${planned.steps} steps, plan ${planned.planId} (/fabric/plans/${planned.planId})`,
-      );
-      ctx.output('planId', planned.planId);
-      ctx.output('islandId', planned.islandId);
-      ctx.output('steps', planned.steps);
-
-      if (apply) {
-        await applyStoredPlan(options.client, ctx, planned.planId);
-      }
-      ctx.output('applied', apply);
     },
   });
 }

@@ -1,12 +1,9 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
+import { PlanSummary } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './meshApply.examples';
 import { FabricApiClient } from './FabricApiClient';
-import { applyStoredPlan } from './planApply';
-import { FabricPlanView } from './types';
-import { DRY_RUN_PLAN_ID, inputHash } from './util';
-
-/** `<account>/<region>/<AZ-ID>`, as the mesh cost estimate names traffic endpoints. */
-const ENDPOINT = /^\d{12}\/[a-z]{2}(-gov)?-[a-z]+-\d\/[a-z]{2,5}\d+-az\d+$/;
+import { planThenApply } from './planApply';
+import { identifier } from './util';
 
 /** What the action reads of a mesh plan's details. */
 interface MeshDetails {
@@ -36,8 +33,8 @@ export function createFabricMeshApplyAction(options: { client: FabricApiClient }
             .array(
               z
                 .object({
-                  from: z.string().regex(ENDPOINT).describe('<account>/<region>/<AZ-ID>'),
-                  to: z.string().regex(ENDPOINT).describe('<account>/<region>/<AZ-ID>'),
+                  from: identifier(z, 'meshEndpoint').describe('<account>/<region>/<AZ-ID>'),
+                  to: identifier(z, 'meshEndpoint').describe('<account>/<region>/<AZ-ID>'),
                   gbPerMonth: z.number().nonnegative().describe('GB per month from → to'),
                 })
                 .strict(),
@@ -61,48 +58,30 @@ export function createFabricMeshApplyAction(options: { client: FabricApiClient }
       const { traffic, apply = false } = ctx.input;
       const body = traffic ? { traffic } : {};
 
-      if (ctx.isDryRun) {
-        ctx.logger.info(`Dry run: the mesh would be planned${apply ? ' and applied' : ''}; the fabric was not asked`);
-        ctx.output('planId', DRY_RUN_PLAN_ID);
-        ctx.output('peerings', 0);
-        ctx.output('existing', 0);
-        ctx.output('refused', 0);
-        ctx.output('costPeeringUsd', 0);
-        ctx.output('costTransitGatewayUsd', 0);
-        ctx.output('applied', false);
-        return;
-      }
-
-      const planned = await ctx.checkpoint({
-        key: `fabric.mesh.plan.${ctx.task.id}.${inputHash(body)}`,
-        fn: async () => {
-          const view = await options.client.post<FabricPlanView>('/mesh/plan', body, await ctx.getInitiatorCredentials());
-          const details = (view.details ?? {}) as MeshDetails;
-          return {
-            planId: view.id,
-            peerings: details.planned?.length ?? 0,
-            existing: details.existing?.length ?? 0,
-            refused: details.refused?.length ?? 0,
-            costPeeringUsd: details.cost?.peering?.totalUsd ?? 0,
-            costTransitGatewayUsd: details.cost?.transitGateway?.totalUsd ?? 0,
-          };
-        },
-      });
-      ctx.logger.info(
-        `Planned the mesh: ${planned.peerings} new peerings, ${planned.existing} existing, ${planned.refused} refused; ` +
+      await planThenApply(options.client, ctx, {
+        subject: 'the mesh',
+        step: 'mesh.plan',
+        path: '/mesh/plan',
+        body,
+        apply,
+        summarize: summarizeMeshPlan,
+        dryRunOutputs: { peerings: 0, existing: 0, refused: 0, costPeeringUsd: 0, costTransitGatewayUsd: 0 },
+        describe: planned =>
+          `Planned the mesh: ${planned.peerings} new peerings, ${planned.existing} existing, ${planned.refused} refused; ` +
           `$${planned.costPeeringUsd}/month over peering vs $${planned.costTransitGatewayUsd}/month over a Transit Gateway (plan ${planned.planId})`,
-      );
-      ctx.output('planId', planned.planId);
-      ctx.output('peerings', planned.peerings);
-      ctx.output('existing', planned.existing);
-      ctx.output('refused', planned.refused);
-      ctx.output('costPeeringUsd', planned.costPeeringUsd);
-      ctx.output('costTransitGatewayUsd', planned.costTransitGatewayUsd);
-
-      if (apply) {
-        await applyStoredPlan(options.client, ctx, planned.planId);
-      }
-      ctx.output('applied', apply);
+      });
     },
   });
+}
+
+function summarizeMeshPlan(plan: PlanSummary) {
+  const details = (plan.details ?? {}) as MeshDetails;
+  return {
+    planId: plan.id,
+    peerings: details.planned?.length ?? 0,
+    existing: details.existing?.length ?? 0,
+    refused: details.refused?.length ?? 0,
+    costPeeringUsd: details.cost?.peering?.totalUsd ?? 0,
+    costTransitGatewayUsd: details.cost?.transitGateway?.totalUsd ?? 0,
+  };
 }

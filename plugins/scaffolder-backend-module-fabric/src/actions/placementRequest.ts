@@ -1,6 +1,7 @@
 import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { InputError } from '@backstage/errors';
 import {
+  cellId,
   FABRIC_INTENTS,
   parsePlacementRequest,
   PlacementRecord,
@@ -8,14 +9,7 @@ import {
 } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './placementRequest.examples';
 import { FabricApiClient } from './FabricApiClient';
-import {
-  AZ_ID_PATTERN,
-  azIdInRegion,
-  distinct,
-  DRY_RUN_PLACEMENT_ID,
-  inputHash,
-  REGION_PATTERN,
-} from './util';
+import { azIdInRegion, checkpointKey, distinct, DRY_RUN_PLACEMENT_ID, identifier, outputAll } from './util';
 
 /** What the action keeps of a placement: its outputs, JSON for the checkpoint. */
 interface PlacementSummary {
@@ -47,21 +41,13 @@ export function createFabricPlacementRequestAction(options: { client: FabricApiC
     supportsDryRun: true,
     schema: {
       input: {
-        entityRef: z =>
-          z
-            .string()
-            .regex(/^[A-Za-z][A-Za-z0-9-]*:[A-Za-z0-9][-A-Za-z0-9_.]*\/[A-Za-z0-9][-A-Za-z0-9_.]*$/)
-            .describe('The workload, e.g. component:default/llm-pretraining'),
+        entityRef: z => identifier(z, 'entityRef').describe('The workload, e.g. component:default/llm-pretraining'),
         intent: z => z.enum(FABRIC_INTENTS).describe('throughput, tightly-coupled or balanced'),
         gpu: z =>
           z
             .object({
-              instanceTypes: z
-                .array(z.string().regex(/^[a-z][a-z0-9-]*\.[a-z0-9-]+$/))
-                .min(1)
-                .optional()
-                .describe('Instance types, e.g. [p5.48xlarge]'),
-              family: z.string().regex(/^[a-z][a-z0-9-]*$/).optional().describe('Instance family, e.g. p5 or g6e'),
+              instanceTypes: z.array(identifier(z, 'instanceType')).min(1).optional().describe('Instance types, e.g. [p5.48xlarge]'),
+              family: identifier(z, 'instanceFamily').optional().describe('Instance family, e.g. p5 or g6e'),
               minGpuMemoryGiB: z.number().positive().max(1024).optional().describe('Minimum memory per GPU (GiB)'),
               gpusPerNode: z.number().int().min(1).max(64).optional().describe('GPUs every node carries'),
               totalGpus: z.number().int().min(1).max(4096).describe('GPUs in total'),
@@ -79,14 +65,10 @@ export function createFabricPlacementRequestAction(options: { client: FabricApiC
           .optional()
           .describe('Let a tightly-coupled gang run spot-only (one interruption stops the whole gang)'),
         maxHourlyPrice: z => z.number().positive().optional().describe('Most the placement may cost, USD per hour'),
-        allowedRegions: z =>
-          z.array(z.string().regex(REGION_PATTERN)).min(1).optional().describe('Regions the workload may run in'),
-        preferredRegion: z =>
-          z.string().regex(REGION_PATTERN).optional().describe('Preferred region (balanced intent only)'),
+        allowedRegions: z => z.array(identifier(z, 'region')).min(1).optional().describe('Regions the workload may run in'),
+        preferredRegion: z => identifier(z, 'region').optional().describe('Preferred region (balanced intent only)'),
         azId: z =>
-          z
-            .string()
-            .regex(AZ_ID_PATTERN)
+          identifier(z, 'azId')
             .optional()
             .describe(
               'A preferred AZ-ID, e.g. use1-az4. The fabric takes no AZ-ID preference: it is checked against the regions and only reported (azIdPreferenceMet)',
@@ -133,20 +115,22 @@ export function createFabricPlacementRequestAction(options: { client: FabricApiC
         ctx.logger.info(
           `Dry run: the placement request for ${parsed.request.entityRef} is valid (spot policy ${parsed.request.spotPolicy}); the fabric was not asked`,
         );
-        ctx.output('placementId', DRY_RUN_PLACEMENT_ID);
-        ctx.output('status', 'dry-run');
-        ctx.output('gpus', parsed.request.gpu.totalGpus);
-        ctx.output('azIds', []);
-        ctx.output('cells', []);
-        ctx.output('computePerHour', 0);
-        ctx.output('spotShare', 0);
-        ctx.output('reasons', ['Dry run: the request is valid; the fabric was not asked, so nothing was placed.']);
-        ctx.output('yaml', '# Dry run: the fabric compiles the Karpenter YAML when the placement is made.\n');
+        outputAll(ctx, {
+          placementId: DRY_RUN_PLACEMENT_ID,
+          status: 'dry-run',
+          gpus: parsed.request.gpu.totalGpus,
+          azIds: [],
+          cells: [],
+          computePerHour: 0,
+          spotShare: 0,
+          reasons: ['Dry run: the request is valid; the fabric was not asked, so nothing was placed.'],
+          yaml: '# Dry run: the fabric compiles the Karpenter YAML when the placement is made.\n',
+        });
         return;
       }
 
       const summary = await ctx.checkpoint<PlacementSummary>({
-        key: `fabric.placement.request.${ctx.task.id}.${inputHash(ctx.input)}`,
+        key: checkpointKey('placement.request', ctx.task.id, ctx.input),
         fn: async () => {
           const record = await options.client.post<PlacementRecord>(
             '/placements',
@@ -167,16 +151,7 @@ export function createFabricPlacementRequestAction(options: { client: FabricApiC
         );
       }
 
-      ctx.output('placementId', summary.placementId);
-      ctx.output('status', summary.status);
-      ctx.output('gpus', summary.gpus);
-      ctx.output('azIds', summary.azIds);
-      ctx.output('cells', summary.cells);
-      ctx.output('computePerHour', summary.computePerHour);
-      ctx.output('spotShare', summary.spotShare);
-      ctx.output('reasons', summary.reasons);
-      if (summary.yaml !== undefined) ctx.output('yaml', summary.yaml);
-      if (summary.largestFeasibleGpus !== undefined) ctx.output('largestFeasibleGpus', summary.largestFeasibleGpus);
+      outputAll(ctx, summary);
       if (azId) {
         const met = summary.azIds.length > 0 && summary.azIds.every(a => a === azId);
         ctx.logger.info(
@@ -197,7 +172,7 @@ function summarize(record: PlacementRecord): PlacementSummary {
     status: placement.status,
     gpus: placement.totals.gpus,
     azIds: distinct(placement.chosen.map(c => c.azId)),
-    cells: distinct(placement.chosen.map(c => `${c.accountId}/${c.region}`)),
+    cells: distinct(placement.chosen.map(cellId)),
     computePerHour: placement.cost.computePerHour,
     spotShare: placement.cost.spotShare,
     reasons: placement.reasons,

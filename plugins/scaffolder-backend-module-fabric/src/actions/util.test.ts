@@ -1,4 +1,13 @@
-import { azIdInRegion, inputHash, islandIdForPlacement, placementShortName, regionPrefix } from './util';
+import {
+  azIdInRegion,
+  checkpointKey,
+  inputHash,
+  islandIdForPlacement,
+  outputAll,
+  placementShortName,
+  regionPrefix,
+  requireAzIdInRegion,
+} from './util';
 
 describe('regionPrefix / azIdInRegion', () => {
   it.each([
@@ -21,6 +30,11 @@ describe('regionPrefix / azIdInRegion', () => {
     expect(azIdInRegion('use12-az4', 'us-east-1')).toBe(false);
     expect(azIdInRegion('apne1-az1', 'ap-northeast-12')).toBe(false);
   });
+
+  it('refuses an AZ-ID of another region by name', () => {
+    expect(() => requireAzIdInRegion('use1-az4', 'us-east-1')).not.toThrow();
+    expect(() => requireAzIdInRegion('use1-az4', 'us-west-2')).toThrow('azId use1-az4 is not in region us-west-2');
+  });
 });
 
 describe('inputHash', () => {
@@ -29,6 +43,30 @@ describe('inputHash', () => {
     expect(inputHash({ gpu: { totalGpus: 8, family: 'p5' }, entityRef: 'component:default/x' })).toBe(a);
     expect(inputHash({ gpu: { totalGpus: 16, family: 'p5' }, entityRef: 'component:default/x' })).not.toBe(a);
     expect(a).toMatch(/^[0-9a-f]{16}$/);
+  });
+});
+
+describe('checkpointKey', () => {
+  // A task that was running when the backend restarted resumes from checkpoints stored
+  // under these keys, so their form must not change.
+  it('is fabric.<step>.<task id>.<input hash>', () => {
+    const input = { traffic: [{ from: 'a', to: 'b', gbPerMonth: 1 }] };
+    expect(checkpointKey('mesh.plan', 'task-1', input)).toBe('fabric.mesh.plan.task-1.5b8a29cab308c669');
+  });
+});
+
+describe('outputAll', () => {
+  it('sets each defined value as an output, in order, and skips undefined ones', () => {
+    const output = jest.fn();
+    outputAll<{ planId: string; steps: number; yaml: string; applied: boolean }>(
+      { output },
+      { planId: 'p', steps: 0, yaml: undefined, applied: false },
+    );
+    expect(output.mock.calls).toEqual([
+      ['planId', 'p'],
+      ['steps', 0],
+      ['applied', false],
+    ]);
   });
 });
 

@@ -2,9 +2,8 @@ import { createTemplateAction } from '@backstage/plugin-scaffolder-node';
 import { FABRIC_INTENTS } from '@internal/backstage-plugin-fabric-common';
 import { examples } from './workloadRegister.examples';
 import { FabricApiClient } from './FabricApiClient';
-import { inputHash } from './util';
+import { checkpointKey, DNS_LABEL_PATTERN } from './util';
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENTITY_REF_OR_NAME = /^(?:[a-z][a-z0-9-]*:)?(?:[a-z0-9][-a-z0-9_.]*\/)?[a-z0-9][-a-z0-9_.]*$/i;
 
 /**
@@ -23,8 +22,8 @@ export function createFabricWorkloadRegisterAction(options: { client: FabricApiC
     supportsDryRun: true,
     schema: {
       input: {
-        name: z => z.string().max(63).regex(DNS_LABEL).describe('Component name, a DNS-1123 label, e.g. llm-finetune'),
-        namespace: z => z.string().max(63).regex(DNS_LABEL).optional().describe('Catalog namespace (default: default)'),
+        name: z => z.string().max(63).regex(DNS_LABEL_PATTERN).describe('Component name, a DNS-1123 label, e.g. llm-finetune'),
+        namespace: z => z.string().max(63).regex(DNS_LABEL_PATTERN).optional().describe('Catalog namespace (default: default)'),
         title: z => z.string().max(256).optional().describe('Display title'),
         description: z => z.string().max(4096).optional().describe('Description'),
         owner: z =>
@@ -51,7 +50,7 @@ export function createFabricWorkloadRegisterAction(options: { client: FabricApiC
       }
 
       const registered = await ctx.checkpoint<{ entityRef: string }>({
-        key: `fabric.workload.register.${ctx.task.id}.${inputHash(ctx.input)}`,
+        key: checkpointKey('workload.register', ctx.task.id, ctx.input),
         fn: async () => {
           const res = await options.client.post<{ entityRef: string }>(
             '/workloads',

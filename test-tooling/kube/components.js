@@ -1,0 +1,124 @@
+// @ts-check
+'use strict';
+
+// etcd, kube-apiserver and kube-scheduler: their flags, and when each counts as ready.
+// All three run from the one multi-call binary that build.sh caches.
+
+const path = require('node:path');
+const { rawRequest } = require('./loopback');
+const { describeExit, sleep, startProcess, tail, waitFor } = require('./processes');
+
+/** @typedef {import('./processes').ComponentProcess} ComponentProcess */
+
+/**
+ * @param {{ binary: string, tmpDir: string, clientPort: number, peerPort: number, logFile: string,
+ *   timeoutMs: number }} options
+ */
+function startEtcd({ binary, tmpDir, clientPort, peerPort, logFile, timeoutMs }) {
+  const client = `http://127.0.0.1:${clientPort}`;
+  const peer = `http://127.0.0.1:${peerPort}`;
+  const etcd = startProcess('etcd', binary, [
+    'etcd',
+    '--name=default',
+    `--data-dir=${path.join(tmpDir, 'etcd')}`,
+    `--listen-client-urls=${client}`,
+    `--advertise-client-urls=${client}`,
+    `--listen-peer-urls=${peer}`,
+    `--initial-advertise-peer-urls=${peer}`,
+    `--initial-cluster=default=${peer}`,
+    '--unsafe-no-fsync=true', // throwaway test data
+    '--log-level=warn',
+  ], logFile);
+  const waitUntilReady = () => waitFor('etcd /health', async () => {
+    const r = await rawRequest(`${client}/health`, { timeoutMs: 2000 });
+    return r.status === 200;
+  }, { timeoutMs, watch: [etcd], intervalMs: 100 });
+  return { process: etcd, url: client, waitUntilReady };
+}
+
+/**
+ * Flags follow envtest's defaults (see the reference design).
+ * @param {{ binary: string, tmpDir: string, etcdUrl: string, port: number, token: string,
+ *   credentials: { tokenAuthFile: string, serviceAccountPublicKeyFile: string, serviceAccountSigningKeyFile: string },
+ *   logFile: string, timeoutMs: number, watch: ComponentProcess[] }} options
+ */
+function startApiserver({ binary, tmpDir, etcdUrl, port, token, credentials, logFile, timeoutMs, watch }) {
+  const server = `https://127.0.0.1:${port}`;
+  const apiserver = startProcess('kube-apiserver', binary, [
+    'kube-apiserver',
+    `--etcd-servers=${etcdUrl}`,
+    '--bind-address=127.0.0.1',
+    '--advertise-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${path.join(tmpDir, 'certs')}`,
+    '--service-cluster-ip-range=10.0.0.0/24',
+    '--allow-privileged=true',
+    '--authorization-mode=RBAC',
+    // No kube-controller-manager runs, so: no "default" ServiceAccount (ServiceAccount
+    // admission would reject every Pod), and nothing would ever remove the
+    // node.kubernetes.io/not-ready:NoSchedule taint that TaintNodesByCondition puts on
+    // every new Node (the scheduler would never bind). Nodes keep exactly the taints
+    // a test gives them.
+    '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition',
+    '--service-account-issuer=https://kubernetes.default.svc',
+    `--service-account-key-file=${credentials.serviceAccountPublicKeyFile}`,
+    `--service-account-signing-key-file=${credentials.serviceAccountSigningKeyFile}`,
+    `--token-auth-file=${credentials.tokenAuthFile}`,
+    '--enable-priority-and-fairness=false', // skips APF bootstrap config; faster start
+    '--endpoint-reconciler-type=none', // single loopback apiserver; no kubernetes Endpoints churn
+  ], logFile);
+  // Ready once /readyz answers; resolves the gitVersion /version reports.
+  async function waitUntilReady() {
+    await waitFor('kube-apiserver /readyz', async () => {
+      const r = await rawRequest(`${server}/readyz`, { token, timeoutMs: 5000 });
+      return r.status === 200;
+    }, { timeoutMs, watch: [...watch, apiserver], intervalMs: 250 });
+    const version = await rawRequest(`${server}/version`, { token });
+    return /** @type {string} */ (version.body && version.body.gitVersion);
+  }
+  return { process: apiserver, server, waitUntilReady };
+}
+
+/**
+ * With `port`, the scheduler serves /readyz there and `waitUntilReady` waits for it
+ * (informers synced, so Pods created right after are scheduled); without, it runs with
+ * --secure-port=0 and `waitUntilReady` only checks that it did not exit at once.
+ * @param {{ binary: string, tmpDir: string, kubeconfigPath: string, port: number | null, logFile: string,
+ *   timeoutMs: number, watch: ComponentProcess[] }} options
+ */
+function startScheduler({ binary, tmpDir, kubeconfigPath, port, logFile, timeoutMs, watch }) {
+  const args = [
+    'kube-scheduler',
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+  ];
+  if (port !== null) {
+    args.push(
+      '--bind-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${path.join(tmpDir, 'scheduler-certs')}`,
+      `--authentication-kubeconfig=${kubeconfigPath}`,
+      `--authorization-kubeconfig=${kubeconfigPath}`,
+    );
+  } else {
+    args.push('--secure-port=0');
+  }
+  const scheduler = startProcess('kube-scheduler', binary, args, logFile);
+
+  async function waitUntilReady() {
+    if (port !== null) {
+      await waitFor('kube-scheduler /readyz', async () => {
+        const r = await rawRequest(`https://127.0.0.1:${port}/readyz`, { timeoutMs: 5000 });
+        return r.status === 200;
+      }, { timeoutMs, watch: [...watch, scheduler], intervalMs: 200 });
+      return;
+    }
+    await sleep(0);
+    if (scheduler.exited) {
+      throw new Error(`kube-scheduler ${describeExit(scheduler)}. Last lines of ${logFile}:\n${tail(logFile)}`);
+    }
+  }
+  return { process: scheduler, waitUntilReady };
+}
+
+module.exports = { startEtcd, startApiserver, startScheduler };
