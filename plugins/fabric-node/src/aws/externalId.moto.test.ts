@@ -26,7 +26,7 @@ describe('AssumeRole carries the account ExternalId to STS (moto_server recorder
     if (savedPath === undefined) delete process.env.MOTO_RECORDER_FILEPATH;
     else process.env.MOTO_RECORDER_FILEPATH = savedPath;
     const started = await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
-    expect(started.status).toBe(200);
+    if (started.status !== 200) throw new Error(`moto's recorder did not start: ${started.status}`);
   });
 
   afterAll(async () => {
