@@ -89,6 +89,13 @@ describe('fabric CLI', () => {
     expect(applied.err).toContain('plan-only');
   });
 
+  it('plans removing the mesh, and says so when the fabric created nothing to remove (exit 1)', async () => {
+    const res = await run('plan', 'mesh-destroy');
+    expect(res.code).toBe(1);
+    expect(res.err).toContain('409');
+    expect(res.err).toContain('nothing the fabric created');
+  });
+
   it('plans an island from a file', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fabric-cli-'));
     const file = join(dir, 'island.json');

@@ -29,6 +29,7 @@ Usage:
                   [--gpus-per-node 8] [--spot-policy ${SPOT_POLICIES.join('|')}] [--max-hourly-price 100]
                   [--region us-east-1 ...]
   fabric plan mesh
+  fabric plan mesh-destroy          plans removing what the fabric's mesh created
   fabric plan island --file island.json
   fabric plan show <planId>
   fabric apply <planId> [--wait] [--timeout 600]
@@ -169,6 +170,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           print(plan, `plan ${plan.id}: ${plan.plan.steps.length} steps, ${planned.length} peerings, ${refused.length} refused`);
           return 0;
         }
+        if (sub === 'mesh-destroy') {
+          // Plans the removal only; `fabric apply <planId>` carries it out after review.
+          const plan = await call<PlanSummary>('DELETE', '/mesh');
+          print(plan, `plan ${plan.id}: remove the mesh the fabric created, ${plan.plan.steps.length} steps (apply it with: fabric apply ${plan.id})`);
+          return 0;
+        }
         if (sub === 'island') {
           if (!values.file) throw new UsageError('plan island needs --file <island.json>');
           let spec;
@@ -186,7 +193,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
           print(plan, [`plan ${plan.id} (${plan.kind}): ${plan.status}`, ...plan.steps.map(s => `  ${s.status.padEnd(8)} ${s.title}`)].join('\n'));
           return 0;
         }
-        throw new UsageError('plan needs one of: mesh, island --file <f>, show <planId>');
+        throw new UsageError('plan needs one of: mesh, mesh-destroy, island --file <f>, show <planId>');
       }
       case 'apply': {
         if (!sub) throw new UsageError('apply needs a plan id');

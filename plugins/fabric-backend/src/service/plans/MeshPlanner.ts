@@ -9,7 +9,12 @@ import {
   lookupMeshPeerings,
   MeshVpc,
   planMesh,
+  buildDestroyPlan,
+  PlanStep,
+  StepExecutor,
+  UnsettledStep,
 } from '@internal/backstage-plugin-fabric-node';
+import { FabricRefusal } from '@internal/backstage-plugin-fabric-common';
 import { randomUUID } from 'node:crypto';
 import { PlanRecord } from '../../database/DatabasePlanStore';
 import { enrolledAccountLookup, PlanningDeps, savePlanned } from './planningDeps';
@@ -27,7 +32,45 @@ export interface MeshPlanRequest {
 
 /** Plans the peering mesh across every enrolled cell's mesh VPCs. */
 export class MeshPlanner {
-  constructor(private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'awsClients' | 'clock'>) {}
+  constructor(
+    private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'awsClients' | 'clock'> & {
+      executors: () => StepExecutor[];
+    },
+  ) {}
+
+  /**
+   * Plans the removal of everything the fabric's mesh applies created since the last
+   * applied mesh removal, newest first: routes, then peerings. Peerings and routes the
+   * fabric found already there (made by hand, or by anything else) are left alone.
+   */
+  async planDestroy(createdBy: string): Promise<PlanRecord> {
+    const { plans } = this.deps;
+    const lastRemoval = (await plans.listPlans({ kind: 'mesh-destroy' })).find(p => p.status === 'applied');
+    const applies = (await plans.listPlans({ kind: 'mesh' })).filter(
+      p => p.status !== 'planned' && (!lastRemoval || p.createdAt > lastRemoval.createdAt),
+    );
+    const id = randomUUID();
+    const steps: PlanStep[] = [];
+    const unsettled: UnsettledStep[] = [];
+    // listPlans is newest first: undo the newest apply first.
+    for (const applied of applies) {
+      const destroy = await buildDestroyPlan(applied.plan, { executors: this.deps.executors(), checkpoints: plans });
+      const seen = new Set(steps.map(step => step.key));
+      steps.push(...destroy.plan.steps.filter(step => !seen.has(step.key)));
+      unsettled.push(...destroy.unsettled);
+    }
+    if (steps.length === 0 && unsettled.length === 0) {
+      throw new FabricRefusal('nothing-to-remove', 'The mesh has nothing the fabric created to remove');
+    }
+    return savePlanned(this.deps, {
+      id,
+      kind: 'mesh-destroy',
+      subject: 'mesh',
+      createdBy,
+      plan: { id, owner: createdBy, title: 'Remove the peering mesh the fabric created', steps },
+      details: { destroys: applies.map(p => p.id), unsettled },
+    });
+  }
 
   async plan(request: MeshPlanRequest, createdBy: string): Promise<PlanRecord> {
     const { config, awsClients } = this.deps;

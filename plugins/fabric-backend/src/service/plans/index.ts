@@ -16,7 +16,7 @@ export interface Planning {
 export function createPlanning(deps: PlanningDeps): Planning {
   const executors = () => fabricStepExecutors(deps);
   return {
-    mesh: new MeshPlanner(deps),
+    mesh: new MeshPlanner({ ...deps, executors }),
     islands: new IslandPlanner({ ...deps, executors }),
     cells: new CellPlanner(deps),
     runner: new PlanRunner({ ...deps, executors }),

@@ -26,7 +26,7 @@ const meshPlanRequestSchema = z
 const parseMeshPlanRequest = (body: unknown): MeshPlanRequest =>
   parseOrThrow(meshPlanRequestSchema, body ?? {}, 'mesh plan request');
 
-/** The peering mesh: plan it, or plan and apply it in one call. */
+/** The peering mesh: plan it, plan and apply it in one call, or plan its removal. */
 export function meshRoutes(options: { mesh: MeshPlanner; runner: PlanRunner; helpers: RouteHelpers }): express.Router {
   const { mesh, runner, helpers } = options;
   const router = Router();
@@ -46,6 +46,14 @@ export function meshRoutes(options: { mesh: MeshPlanner; runner: PlanRunner; hel
       return runner.startApply(record.id);
     });
     res.status(202).json(view);
+  });
+
+  // Plans the removal of what the fabric's mesh applies created; apply it through
+  // POST /plans/:id/apply like any other plan, after reviewing it.
+  router.delete('/mesh', async (req, res) => {
+    const credentials = await helpers.requirePermission(req, fabricMeshManagePermission);
+    const record = await helpers.audited(req, 'mesh-destroy-plan', {}, () => mesh.planDestroy(principalRef(credentials)));
+    res.status(201).json(record);
   });
 
   return router;
