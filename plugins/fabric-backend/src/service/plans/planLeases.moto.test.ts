@@ -52,11 +52,46 @@ describe('an apply survives the death of the replica running it', () => {
     process.env.AWS_ACCESS_KEY_ID = 'hub-key';
     process.env.AWS_SECRET_ACCESS_KEY = 'hub-secret';
     process.env.AWS_REGION = 'us-east-1';
-    clients = new AwsClientFactory({
-      endpoint: moto.endpoint,
-      maxAttempts: 1,
-      hubCredentials: { accessKeyId: 'hub-key', secretAccessKey: 'hub-secret' },
-    });
+  });
+
+  afterAll(async () => {
+    replicaA?.kill('SIGKILL');
+    clients?.destroy();
+    process.env = savedEnv;
+    await moto?.stop();
+  });
+
+  /**
+   * The databases two replicas can share: a SQLite file (the embedded default, where a
+   * killed backend's restart takes the apply over) and PostgreSQL when the harness
+   * provides one (several replicas).
+   */
+  const sharedDatabases: Array<[string, () => Promise<{ knex: Knex; forReplica: object }>]> = [
+    [
+      'a SQLite file',
+      async () => {
+        const filename = join(mkdtempSync(join(tmpdir(), 'fabric-lease-db-')), 'fabric.sqlite');
+        const config = { client: 'better-sqlite3', connection: { filename }, useNullAsDefault: true };
+        return { knex: knexFactory(config), forReplica: config };
+      },
+    ],
+    ...databases
+      .eachSupportedId()
+      .filter(([id]) => id.startsWith('POSTGRES'))
+      .slice(0, 1)
+      .map(([id]): [string, () => Promise<{ knex: Knex; forReplica: object }>] => [
+        id,
+        async () => {
+          const knex = await databases.init(id);
+          // The same server and the test database created for this run.
+          const url = new URL(process.env[`BACKSTAGE_TEST_DATABASE_${id.replace('_', '')}_CONNECTION_STRING`]!);
+          url.pathname = `/${knex.client.database()}`;
+          return { knex, forReplica: { client: 'pg', connection: url.toString() } };
+        },
+      ]),
+  ];
+
+  async function createMeshVpcs() {
     let n = 64;
     for (const account of accounts) {
       for (const region of regions) {
@@ -68,29 +103,6 @@ describe('an apply survives the death of the replica running it', () => {
         );
       }
     }
-    await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
-  });
-
-  afterAll(async () => {
-    replicaA?.kill('SIGKILL');
-    clients?.destroy();
-    process.env = savedEnv;
-    await moto?.stop();
-  });
-
-  /** The shared database, and how the other process reaches the same one. */
-  async function sharedDatabase(): Promise<{ knex: Knex; forReplica: object; name: string }> {
-    const postgres = databases.eachSupportedId().find(([id]) => id.startsWith('POSTGRES'))?.[0];
-    if (postgres) {
-      const knex = await databases.init(postgres);
-      // The same server and the test database created for this run.
-      const url = new URL(process.env[`BACKSTAGE_TEST_DATABASE_${postgres.replace('_', '')}_CONNECTION_STRING`]!);
-      url.pathname = `/${knex.client.database()}`;
-      return { knex, forReplica: { client: 'pg', connection: url.toString() }, name: postgres };
-    }
-    const filename = join(mkdtempSync(join(tmpdir(), 'fabric-lease-db-')), 'fabric.sqlite');
-    const config = { client: 'better-sqlite3', connection: { filename }, useNullAsDefault: true };
-    return { knex: knexFactory(config), forReplica: config, name: 'SQLite file' };
   }
 
   function mutatingCalls(action: string): number {
@@ -103,7 +115,18 @@ describe('an apply survives the death of the replica running it', () => {
       .filter(body => new URLSearchParams(body).get('Action') === action).length;
   }
 
-  it('B waits for A\'s lease, then finishes the apply; every create call happened once', async () => {
+  it.each(sharedDatabases)('on %s: B waits for A\'s lease, then finishes the apply; every create call happened once', async (_name, sharedDatabase) => {
+    // A fresh AWS account state per database; assumed-role keys are per moto state too.
+    await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
+    clients?.destroy();
+    clients = new AwsClientFactory({
+      endpoint: moto.endpoint,
+      maxAttempts: 1,
+      hubCredentials: { accessKeyId: 'hub-key', secretAccessKey: 'hub-secret' },
+    });
+    await createMeshVpcs();
+    await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: 'POST' });
+    await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
     const db = await sharedDatabase();
     const fabric = {
       estate: { source: 'aws', mode: 'apply', defaultRegions: regions, gpuFamilies: ['p5'], accounts },
@@ -131,6 +154,7 @@ describe('an apply survives the death of the replica running it', () => {
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const pidA = replicaA.pid;
     let replicaOutput = '';
     replicaA.stdout!.on('data', chunk => (replicaOutput += chunk));
     replicaA.stderr!.on('data', chunk => (replicaOutput += chunk));
@@ -143,9 +167,10 @@ describe('an apply survives the death of the replica running it', () => {
     const holder = await plans.leaseOf(planned.id);
     replicaA.kill('SIGKILL');
     await new Promise(r => replicaA!.once('exit', r));
+    replicaA = undefined;
     const doneWhenKilled = await doneSteps();
     expect(doneWhenKilled).toBeLessThan(steps.length);
-    expect(holder?.owner).toMatch(new RegExp(`:${replicaA.pid}:`));
+    expect(holder?.owner).toMatch(new RegExp(`:${pidA}:`));
 
     // A's lease is still alive: B must not touch the plan yet.
     await expect(replicaB.runner.resumeInterrupted()).resolves.toEqual([]);
