@@ -27,7 +27,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CellRef } from '@internal/backstage-plugin-fabric-common';
 import { AccountCredentialsRef, AwsClientFactory } from '../aws/AwsClientFactory';
-import { collectPages } from '../discovery/aws/paginate';
+import { awsErrorCode, ignoreNotFound, isNotFound } from '../aws/errors';
+import { collectPages } from '../aws/paginate';
 import { isTaggedByStep } from '../plan/tags';
 import { PlanStep, StepContext, StepExecutor } from '../plan/types';
 import { ISLAND_STEP_TYPES } from './planIsland';
@@ -90,17 +91,6 @@ interface LaunchTemplateInput {
 interface LaunchTemplateIdInput {
   LaunchTemplateId: string;
   LaunchTemplateName: string;
-}
-
-function errorCode(error: unknown): string {
-  const shape = error as { Code?: string; name?: string } | undefined;
-  return shape?.Code ?? shape?.name ?? '';
-}
-
-/** `InvalidSubnetID.NotFound`, `InvalidPlacementGroup.Unknown`, RAM's `UnknownResourceException`. */
-function isNotFound(error: unknown): boolean {
-  const code = errorCode(error);
-  return code.endsWith('NotFound') || code === 'InvalidPlacementGroup.Unknown' || code === 'UnknownResourceException';
 }
 
 /** `aws`, `aws-cn` or `aws-us-gov`: an ARN's partition follows the region. */
@@ -333,7 +323,7 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
       };
       // A concurrent apply may add the same rule: a duplicate is the outcome we want.
       const tolerateDuplicate = (error: unknown) => {
-        if (errorCode(error) !== 'InvalidPermission.Duplicate') throw error;
+        if (awsErrorCode(error) !== 'InvalidPermission.Duplicate') throw error;
       };
       if (!existing.ingress) {
         await ctx
@@ -383,7 +373,7 @@ export function islandExecutors(options: IslandExecutorOptions): StepExecutor[] 
       const { ingress, egress } = selfRules(await rulesOf(ctx), GroupId);
       const params = { GroupId, IpPermissions: selfPermission(GroupId) };
       const tolerateMissing = (error: unknown) => {
-        if (errorCode(error) !== 'InvalidPermission.NotFound' && !isNotFound(error)) throw error;
+        if (awsErrorCode(error) !== 'InvalidPermission.NotFound' && !isNotFound(error)) throw error;
       };
       if (ingress) {
         await ctx.mutate(() => ec2Of(ctx.step).send(new RevokeSecurityGroupIngressCommand(params))).catch(tolerateMissing);
@@ -708,15 +698,6 @@ function deleteExecutor<Input extends object>(options: {
       return { ...ctx.input, deleted: true };
     },
   };
-}
-
-async function ignoreNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
-  try {
-    return await call();
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
 }
 
 /**

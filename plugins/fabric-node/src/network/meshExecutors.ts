@@ -12,6 +12,7 @@ import {
   VpcPeeringConnection,
 } from '@aws-sdk/client-ec2';
 import { FabricClock, systemClock } from '../aws/clock';
+import { awsErrorCode } from '../aws/errors';
 import { isTaggedByStep } from '../plan/tags';
 import { PlanStep, StepContext, StepExecutor } from '../plan/types';
 import { MESH_STEP_TYPES } from './planMesh';
@@ -45,11 +46,6 @@ interface RouteInput {
 }
 
 const FAILED_PEERING_STATES = ['failed', 'rejected', 'expired', 'deleted', 'deleting'];
-
-function errorCode(error: unknown): string {
-  const shape = error as { Code?: string; name?: string } | undefined;
-  return shape?.Code ?? shape?.name ?? '';
-}
 
 function statusText(pcx: VpcPeeringConnection): string {
   const code = pcx.Status?.Code ?? 'unknown';
@@ -271,7 +267,7 @@ export function meshExecutors(options: MeshExecutorOptions): StepExecutor[] {
         );
       } catch (error) {
         // Another apply got there first: fine when it routes to the same peering.
-        if (errorCode(error) !== 'RouteAlreadyExists' || !routeIsOurs(await routeTo(ctx), ctx.input)) throw error;
+        if (awsErrorCode(error) !== 'RouteAlreadyExists' || !routeIsOurs(await routeTo(ctx), ctx.input)) throw error;
       }
       return routeOutput(ctx.input);
     },
@@ -300,7 +296,7 @@ export function meshExecutors(options: MeshExecutorOptions): StepExecutor[] {
       try {
         route = await routeTo(ctx);
       } catch (error) {
-        if (errorCode(error) === 'InvalidRouteTableID.NotFound') return { ...routeOutput(ctx.input), deleted: true };
+        if (awsErrorCode(error) === 'InvalidRouteTableID.NotFound') return { ...routeOutput(ctx.input), deleted: true };
         throw error;
       }
       // Gone, or now pointing elsewhere (someone else's route, not ours to delete).

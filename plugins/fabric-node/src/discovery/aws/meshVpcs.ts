@@ -2,7 +2,7 @@ import { DescribeRouteTablesCommand, DescribeVpcsCommand, EC2Client } from '@aws
 import { CellRef } from '@internal/backstage-plugin-fabric-common';
 import { FabricConfig, regionsOf } from '../../estate';
 import type { MeshVpc } from '../../network';
-import { describeAwsError } from './errors';
+import { describeAwsError } from '../../aws/errors';
 
 /** Tag that enrols a VPC in the peering mesh: `fabric.cloudspectra.io/mesh = true`. */
 export const MESH_VPC_TAG = 'fabric.cloudspectra.io/mesh';

@@ -4,7 +4,8 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { QuotaClass, quotaCodesFor } from '../quotaClasses';
 import { CellApi } from './CellApi';
-import { describeAwsError, DiscoveryStepError } from './errors';
+import { awsErrorCode, describeAwsError } from '../../aws/errors';
+import { DiscoveryStepError } from './errors';
 
 /** A vCPU quota of one cell, and how sure the fabric is of it. */
 export interface VcpuQuota extends QuotaClass {
@@ -60,5 +61,5 @@ async function readQuota(api: CellApi, quotaClass: QuotaClass): Promise<VcpuQuot
 
 function isNoSuchResource(error: unknown): boolean {
   const cause = error instanceof DiscoveryStepError ? error.cause : error;
-  return (cause as { name?: string } | undefined)?.name === 'NoSuchResourceException';
+  return awsErrorCode(cause) === 'NoSuchResourceException';
 }

@@ -3,7 +3,7 @@ import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
 import { quotaClassOf } from '../quotaClasses';
 import { DiscoveredReservation } from './capacityReservations';
 import { CellApi } from './CellApi';
-import { chunked, collectPages } from './paginate';
+import { chunked, collectPages } from '../../aws/paginate';
 
 /**
  * vCPUs currently counted against each quota code of the cell.
