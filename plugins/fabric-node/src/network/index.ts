@@ -24,3 +24,8 @@ export { meshExecutors } from './meshExecutors';
 export type { MeshExecutorOptions } from './meshExecutors';
 export { estimateMeshCost, TRANSIT_GATEWAY_ATTACHMENT_PER_HOUR } from './meshCost';
 export type { MeshTrafficFlow, EstimateMeshCostInput, MeshPath, MeshFlowCost, MeshCostEstimate } from './meshCost';
+export { discoverMeshVpcs, MESH_VPC_TAG } from './meshVpcs';
+export type { MeshVpcDiscovery } from './meshVpcs';
+export { demoMeshVpcs } from './demoMesh';
+export { loadMeshTopology } from './meshTopology';
+export type { MeshTopology, LoadMeshTopologyOptions } from './meshTopology';
