@@ -18,3 +18,16 @@ export {
   oneLineErrorText,
 } from './errors';
 export { collectPages, collectCamelCasePages, chunked, FILTER_VALUES_PER_REQUEST } from './paginate';
+export { ramApiOf } from './ram';
+export type {
+  RamApi,
+  RamTag,
+  RamResourceShare,
+  RamResourceShareStatus,
+  RamAssociationStatus,
+  RamResourceShareAssociation,
+  CreateResourceShareInput,
+  GetResourceSharesInput,
+  GetResourceShareAssociationsInput,
+} from './ram';
+export { ec2Arn, partitionOf } from './arns';

@@ -19,17 +19,7 @@ export {
   islandLaunchTemplateName,
 } from './planIsland';
 export type { PlanIslandContext } from './planIsland';
-export { islandExecutors, launchTemplateDrift, ec2Arn } from './islandExecutors';
+export { islandExecutors, launchTemplateDrift } from './islandExecutors';
 export type { IslandExecutorOptions } from './islandExecutors';
 export { kubernetesExecutors, containsFields } from './kubernetesExecutors';
 export type { IslandKubernetesApplier } from './kubernetesExecutors';
-export type {
-  RamApi,
-  RamTag,
-  RamResourceShare,
-  RamResourceShareStatus,
-  RamResourceShareAssociation,
-  CreateResourceShareInput,
-  GetResourceSharesInput,
-  GetResourceShareAssociationsInput,
-} from './RamApi';
