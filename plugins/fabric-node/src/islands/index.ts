@@ -3,6 +3,7 @@ export {
   validateIsland,
   islandFromPlacement,
   IslandRefusedError,
+  islandRefusalRule,
   EFA_SINGLE_AZ_REASON,
   MAX_ISLAND_ID_LENGTH,
 } from './IslandSpec';

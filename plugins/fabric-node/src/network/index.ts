@@ -10,7 +10,7 @@ export {
 } from './cidr';
 export type { Ipv4Cidr, CidrHolder, CidrOverlap, PlanCidrsInput, CidrAllocation, CidrPlan } from './cidr';
 export { planMesh, MESH_STEP_TYPES, DEFAULT_MESH_LIMITS } from './planMesh';
-export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshPlan } from './planMesh';
+export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshRefusedPair, MeshPlan } from './planMesh';
 export {
   lookupMeshPeerings,
   describePeering,

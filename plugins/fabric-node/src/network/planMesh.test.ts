@@ -95,9 +95,9 @@ describe('planMesh', () => {
     ];
     const mesh = planMesh({ vpcs, ownerTag: 'platform' });
     expect(mesh.planned.map(p => [p.requester.vpcId, p.accepter.vpcId])).toEqual([['vpc-0', 'vpc-2']]);
-    expect(mesh.refused.map(r => [r.a, r.b])).toEqual([
-      ['vpc-0', 'vpc-1'],
-      ['vpc-1', 'vpc-2'],
+    expect(mesh.refused.map(r => [r.a, r.b, r.rule])).toEqual([
+      ['vpc-0', 'vpc-1', 'cidr-overlap'],
+      ['vpc-1', 'vpc-2', 'cidr-overlap'],
     ]);
     expect(mesh.refused[0].reason).toMatch(/overlap: 10.64.0.0\/16 contains 10.64.128.0\/17; VPC peering refuses overlapping/);
     expect(mesh.refused[1].reason).toMatch(
@@ -119,6 +119,7 @@ describe('planMesh', () => {
     const over = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)], existingPeerings, ownerTag: 'p' });
     expect(over.planned.map(p => `${p.requester.vpcId}-${p.accepter.vpcId}`)).toEqual(['vpc-1-vpc-2', 'vpc-1-vpc-3', 'vpc-2-vpc-3']);
     expect(over.refused).toHaveLength(3);
+    expect(over.refused.map(r => r.rule)).toEqual(['mesh-quota', 'mesh-quota', 'mesh-quota']);
     expect(over.refused[0].reason).toBe(
       '222222222222/us-east-1 vpc-0 (10.64.0.0/16) would have 126 active peerings, above the quota of 125 per VPC',
     );

@@ -1,5 +1,6 @@
 import {
   ChosenOffering,
+  FabricIntent,
   Inventory,
   Placement,
   PlacementRequest,
@@ -50,7 +51,7 @@ export function planPlacement(request: PlacementRequest, inventory: Inventory, o
   return { request, intent: request.intent, inventoryTakenAt: inventory.takenAt, ...outcome };
 }
 
-const intentPhrase: Record<PlacementRequest['intent'], string> = {
+const intentPhrase: Record<FabricIntent, string> = {
   throughput: 'Throughput: spread independent workers wherever capacity is cheapest',
   'tightly-coupled': 'Tightly-coupled: one all-or-nothing gang in one AZ-ID on EFA',
   balanced: 'Balanced: one region, spread over its AZ-IDs, spot mixed with on-demand',
