@@ -24,7 +24,7 @@ import { StepExecutorRegistry, toRegistry, validatePlan } from './validatePlan';
 
 /**
  * EC2's bucket for mutating calls, 50 tokens refilled at 5 per second per account and
- * region (aws-facts §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
+ * region (docs/aws-facts.md §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
  * the resource-intensive bucket of the same size.
  */
 export const EC2_MUTATING_BUCKET: TokenBucketOptions = { capacity: 50, refillPerSecond: 5 };

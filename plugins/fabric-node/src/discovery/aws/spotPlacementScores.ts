@@ -4,7 +4,7 @@ import { CellApi } from './CellApi';
 import { typeAzKey } from './offeringKey';
 import { collectPages } from '../../aws/paginate';
 
-/** AWS scores a request with fewer instance types low (aws-facts §5). */
+/** AWS scores a request with fewer instance types low (docs/aws-facts.md §5). */
 export const MIN_TYPES_PER_PLACEMENT_QUERY = 3;
 
 /**

@@ -13,7 +13,7 @@ export interface VcpuQuota extends QuotaClass {
   /**
    * `applied`: the account's value from GetServiceQuota. `aws-default`: GetServiceQuota
    * had no value for the account (`NoSuchResourceException`), so AWS's default applies.
-   * `assumed-zero`: neither could be read; GPU defaults are 0 anyway (aws-facts §6), so 0
+   * `assumed-zero`: neither could be read; GPU defaults are 0 anyway (docs/aws-facts.md §6), so 0
    * is what an account that never asked for more really has.
    */
   source: 'applied' | 'aws-default' | 'assumed-zero';

@@ -10,7 +10,7 @@ import { chunked, collectPages } from '../../aws/paginate';
  *
  * Running and pending instances of the given types, from a DescribeInstances that is
  * both filtered and paginated: unfiltered, unpaginated DescribeInstances draws from
- * EC2's small 50-token bucket, filtered or paginated from the 100-token one (aws-facts §9).
+ * EC2's small 50-token bucket, filtered or paginated from the 100-token one (docs/aws-facts.md §9).
  * A spot instance counts against the spot quota, a Capacity Block instance against none,
  * everything else against the on-demand quota. Unused slots of the account's own ODCRs
  * also count against on-demand: the quota is consumed by the reservation, not by its use

@@ -75,7 +75,7 @@ const regionPriceUplift: Record<string, number> = {
 };
 
 /**
- * vCPU quotas per account; GPU quota defaults are 0 (aws-facts §6), so an account
+ * vCPU quotas per account; GPU quota defaults are 0 (docs/aws-facts.md §6), so an account
  * only has what it asked for. The walls are deliberate: research has no spot P5,
  * inference has no on-demand P quota at all, and the network account runs no GPUs.
  */
@@ -167,7 +167,7 @@ export function buildDemoInventory(now: Date = new Date()): Inventory {
   }
 
   // A p5 capacity block the hub bought for a training run: reserved capacity that
-  // does not count against on-demand quota (aws-facts §6, §7).
+  // does not count against on-demand quota (docs/aws-facts.md §6, §7).
   offerings.push({
     accountId: '111111111111',
     region: 'us-east-1',
