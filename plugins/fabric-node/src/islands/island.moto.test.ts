@@ -13,7 +13,7 @@ import {
   ResponseLaunchTemplateData,
   _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { CellRef, InstanceTypeInfo, Inventory } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId, InstanceTypeInfo, Inventory } from '@internal/backstage-plugin-fabric-common';
 import { MotoServer, startMotoServer } from '@internal/fabric-test-tooling';
 import { AwsClientFactory } from '../aws';
 import { readAzMap } from '../discovery/aws/__testUtils__/cellApi';
@@ -139,7 +139,7 @@ describe('EFA island against moto_server', () => {
         clients: factory,
         accountOf,
         ram: cell => {
-          if (cell.accountId !== NETWORK || cell.region !== REGION) throw new Error(`no RAM in ${cell.accountId}/${cell.region}`);
+          if (cell.accountId !== NETWORK || cell.region !== REGION) throw new Error(`no RAM in ${cellId(cell)}`);
           return ram;
         },
         kubernetes: kube,

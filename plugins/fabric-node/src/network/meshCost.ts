@@ -1,3 +1,4 @@
+import { isAzId } from '@internal/backstage-plugin-fabric-common';
 import { HOURS_PER_MONTH, NETWORK_PRICES } from '../placement/networkCost';
 
 /** USD per hour of one Transit Gateway VPC attachment (e.g. us-east-2; docs/aws-facts.md §4, verify). */
@@ -51,11 +52,10 @@ interface Endpoint {
 function parseEndpoint(text: string): Endpoint {
   const slash = text.lastIndexOf('/');
   const azId = text.slice(slash + 1);
-  const az = azId.lastIndexOf('-az');
-  if (slash <= 0 || az <= 0 || !/^\d+$/.test(azId.slice(az + 3))) {
+  if (slash <= 0 || !isAzId(azId)) {
     throw new Error(`Traffic endpoint '${text}' must read '<cell>/<AZ-ID>', e.g. '222222222222/us-east-1/use1-az4'`);
   }
-  return { cell: text.slice(0, slash), azId, regionCode: azId.slice(0, az) };
+  return { cell: text.slice(0, slash), azId, regionCode: azId.slice(0, azId.lastIndexOf('-az')) };
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;

@@ -1,3 +1,4 @@
+import { cellId } from '@internal/backstage-plugin-fabric-common';
 import { validatePlan } from '../plan/validatePlan';
 import { MeshVpc, MESH_STEP_TYPES, planMesh } from './planMesh';
 
@@ -8,7 +9,7 @@ function vpc(i: number, overrides: Partial<MeshVpc> = {}): MeshVpc {
   const accountId = accounts[Math.floor(i / 2) % 3];
   const region = regions[i % 2];
   return {
-    cell: `${accountId}/${region}`,
+    cell: cellId({ accountId, region }),
     accountId,
     region,
     vpcId: `vpc-${i}`,
@@ -28,7 +29,7 @@ describe('planMesh', () => {
     validatePlan(mesh.plan);
 
     const pair = mesh.plan.steps.filter(s => s.key.startsWith('mesh:vpc-0:vpc-3:'));
-    expect(pair.map(s => [s.key, s.type, `${s.cell?.accountId}/${s.cell?.region}`])).toEqual([
+    expect(pair.map(s => [s.key, s.type, s.cell && cellId(s.cell)])).toEqual([
       ['mesh:vpc-0:vpc-3:create', MESH_STEP_TYPES.createPeering, '222222222222/us-east-1'],
       ['mesh:vpc-0:vpc-3:accept', MESH_STEP_TYPES.acceptPeering, '333333333333/us-west-2'],
       ['mesh:vpc-0:vpc-3:active', MESH_STEP_TYPES.waitPeeringActive, '222222222222/us-east-1'],
