@@ -6,7 +6,7 @@ import {
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { startMotoServer, MotoServer } from '@internal/fabric-test-tooling';
 import { AwsClientFactory } from './AwsClientFactory';
-import { describeAzIds } from './describeAzIds';
+import { readAzMap } from '../discovery/aws/__testUtils__/cellApi';
 
 jest.setTimeout(60_000);
 
@@ -68,8 +68,9 @@ describe('AwsClientFactory against moto_server', () => {
   });
 
   it('reads the AZ name → AZ-ID map and real GPU instance data through EC2', async () => {
-    const ec2 = factory.ec2({ accountId: research.id, region: 'us-west-2' }, research);
-    const azMap = await describeAzIds(ec2);
+    const cell = { accountId: research.id, region: 'us-west-2' };
+    const ec2 = factory.ec2(cell, research);
+    const azMap = await readAzMap({ ec2, serviceQuotas: factory.serviceQuotas(cell, research) }, cell);
     expect(Object.values(azMap)).toEqual(expect.arrayContaining(['usw2-az1', 'usw2-az2']));
     expect(Object.keys(azMap).every(name => name.startsWith('us-west-2'))).toBe(true);
 

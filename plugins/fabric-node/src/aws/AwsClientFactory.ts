@@ -1,11 +1,13 @@
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { RAMClient } from '@aws-sdk/client-ram';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@aws-sdk/types';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
 import { EstateAccount } from '../estate';
 import { cacheCredentials } from './cachedCredentials';
 import { FabricClock, systemClock } from './clock';
+import { RamApi, ramApiOf } from './ram';
 
 /** How the fabric reaches AWS. */
 export interface AwsClientFactoryOptions {
@@ -35,6 +37,7 @@ export class AwsClientFactory {
   private readonly credentials = new Map<string, AwsCredentialIdentityProvider | AwsCredentialIdentity | undefined>();
   private readonly ec2Clients = new Map<string, EC2Client>();
   private readonly serviceQuotasClients = new Map<string, ServiceQuotasClient>();
+  private readonly ramClients = new Map<string, RAMClient>();
 
   constructor(private readonly options: AwsClientFactoryOptions = {}) {}
 
@@ -61,12 +64,21 @@ export class AwsClientFactory {
     return this.cached(this.serviceQuotasClients, cell, () => new ServiceQuotasClient(this.clientConfig(cell, account)));
   }
 
+  /**
+   * RAM of one cell, as the islands use it: the network account shares an island's
+   * subnet, security group and placement group with the members in the island's region.
+   * RAM throttles on its own, apart from EC2's token buckets.
+   */
+  ram(cell: CellRef, account: AccountCredentialsRef): RamApi {
+    return ramApiOf(this.cached(this.ramClients, cell, () => new RAMClient(this.clientConfig(cell, account))));
+  }
+
   /** Closes every client's sockets. */
   destroy(): void {
-    for (const client of this.ec2Clients.values()) client.destroy();
-    for (const client of this.serviceQuotasClients.values()) client.destroy();
-    this.ec2Clients.clear();
-    this.serviceQuotasClients.clear();
+    for (const clients of [this.ec2Clients, this.serviceQuotasClients, this.ramClients]) {
+      for (const client of clients.values()) client.destroy();
+      clients.clear();
+    }
   }
 
   private assumeRole(roleArn: string, externalId: string | undefined): AwsCredentialIdentityProvider {
@@ -101,7 +113,7 @@ export class AwsClientFactory {
   }
 
   private cached<C>(clients: Map<string, C>, cell: CellRef, create: () => C): C {
-    const key = `${cell.accountId}/${cell.region}`;
+    const key = cellId(cell);
     let client = clients.get(key);
     if (!client) {
       client = create();

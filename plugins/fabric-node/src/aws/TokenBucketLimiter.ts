@@ -11,7 +11,7 @@ export interface TokenBucketOptions {
 /**
  * EC2 throttles each account and region with a token bucket; non-mutating
  * `Describe*`/`Get*` calls share one of 100 tokens refilled at 20 per second
- * (aws-facts §9). Discovery spends from that same bucket, so it mirrors it client-side:
+ * (docs/aws-facts.md §9). Discovery spends from that same bucket, so it mirrors it client-side:
  * a scan of many cells then never drains the bucket that the account owner's other
  * tooling (Terraform, Karpenter, consoles) relies on.
  */

@@ -1,8 +1,33 @@
 export { AwsClientFactory } from './AwsClientFactory';
 export type { AwsClientFactoryOptions, AccountCredentialsRef } from './AwsClientFactory';
-export { describeAzIds } from './describeAzIds';
 export { systemClock } from './clock';
 export type { FabricClock } from './clock';
 export { cacheCredentials } from './cachedCredentials';
 export { TokenBucket, TokenBucketLimiter, EC2_NON_MUTATING_BUCKET } from './TokenBucketLimiter';
 export type { TokenBucketOptions, RequestLimiter } from './TokenBucketLimiter';
+export {
+  awsErrorCode,
+  isNotFound,
+  ignoreNotFound,
+  isThrottling,
+  isInsufficientCapacity,
+  INSUFFICIENT_CAPACITY_CODES,
+  isAccessDenied,
+  redactSecrets,
+  describeAwsError,
+  oneLineErrorText,
+} from './errors';
+export { collectPages, collectCamelCasePages, chunked, FILTER_VALUES_PER_REQUEST } from './paginate';
+export { ramApiOf } from './ram';
+export type {
+  RamApi,
+  RamTag,
+  RamResourceShare,
+  RamResourceShareStatus,
+  RamAssociationStatus,
+  RamResourceShareAssociation,
+  CreateResourceShareInput,
+  GetResourceSharesInput,
+  GetResourceShareAssociationsInput,
+} from './ram';
+export { ec2Arn, partitionOf } from './arns';

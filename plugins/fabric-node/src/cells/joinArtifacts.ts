@@ -1,6 +1,6 @@
 import { toYamlDocument } from '../compile/toYaml';
 
-/** Whether AWS documents a part of the cross-account node mechanism (aws-facts §8). */
+/** Whether AWS documents a part of the cross-account node mechanism (docs/aws-facts.md §8). */
 export type SupportStatus = 'documented' | 'undocumented';
 
 /** The IAM roles, access entry and node configuration a member account's nodes need. */

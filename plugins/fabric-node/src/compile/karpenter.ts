@@ -83,7 +83,7 @@ export interface EC2NodeClass {
 }
 
 /**
- * The EFA-only NIC layout for one instance type (aws-facts §2.1, §2.2; EC2 UG "maximize
+ * The EFA-only NIC layout for one instance type (docs/aws-facts.md §2.1, §2.2; EC2 UG "maximize
  * network bandwidth … multiple network cards"):
  * - card 0, device 0: the primary. The CRD only accepts `interface` (ENA) there, and an
  *   EFA-only interface can never be primary.

@@ -2,7 +2,7 @@ import { CapacityType } from '@internal/backstage-plugin-fabric-common';
 
 /**
  * EC2 vCPU quota that an instance family draws from, per capacity type, with its
- * Service Quotas code (aws-facts §6). On-demand P quota covers P2–P6; spot splits P5
+ * Service Quotas code (docs/aws-facts.md §6). On-demand P quota covers P2–P6; spot splits P5
  * from the older P families.
  */
 export interface QuotaClass {

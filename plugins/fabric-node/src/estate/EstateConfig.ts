@@ -1,7 +1,6 @@
 import { z } from 'zod';
+import { accountIdSchema, instanceFamilySchema, regionSchema } from '@internal/backstage-plugin-fabric-common';
 
-const accountId = z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id');
-const region = z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1');
 const roleArn = z
   .string()
   .regex(
@@ -11,12 +10,12 @@ const roleArn = z
 
 const accountSchema = z
   .object({
-    id: accountId,
+    id: accountIdSchema,
     name: z.string().min(1),
     roleArn: roleArn.optional(),
     /** Optional; only meaningful when a third party operates the hub. */
     externalId: z.string().min(2).max(1224).regex(/^[\w+=,.@:\/-]+$/).optional(),
-    regions: z.array(region).nonempty().optional(),
+    regions: z.array(regionSchema).nonempty().optional(),
     role: z.enum(['hub', 'network', 'member']).default('member'),
   })
   .strict()
@@ -34,9 +33,9 @@ const estateSchema = z
   .object({
     source: z.enum(['demo', 'aws']).default('demo'),
     mode: z.enum(['plan-only', 'apply']).default('plan-only'),
-    defaultRegions: z.array(region).nonempty().default(['us-east-1']),
+    defaultRegions: z.array(regionSchema).nonempty().default(['us-east-1']),
     gpuFamilies: z
-      .array(z.string().regex(/^[a-z]+\d+[a-z]*$/, 'must be an instance family such as p5 or g6e'))
+      .array(instanceFamilySchema)
       .nonempty()
       .default(['p5', 'p5e', 'p5en', 'p4d', 'p4de', 'g5', 'g6', 'g6e', 'trn1']),
     accounts: z.array(accountSchema).default([]),

@@ -1,5 +1,6 @@
 import { demoPlacements } from '../compile/__testUtils__/demoPlacements';
-import { EFA_SINGLE_AZ_REASON, islandFromPlacement, validateIsland } from './IslandSpec';
+import { EFA_LOCALITY_RULE } from '@internal/backstage-plugin-fabric-common';
+import { islandFromPlacement, validateIsland } from './IslandSpec';
 import { INFERENCE, islandInventory, islandSpec, NETWORK, RESEARCH } from './__testUtils__/fixtures';
 
 const reasonsOf = (input: unknown, inventory = islandInventory()) => {
@@ -31,6 +32,22 @@ describe('validateIsland', () => {
     ]);
   });
 
+  it('names the rule that refuses it: an EFA rule only when nothing else is wrong', () => {
+    const ruleOf = (input: unknown) => {
+      const result = validateIsland(input, islandInventory());
+      return result.ok ? undefined : result.rule;
+    };
+    expect(ruleOf(islandSpec({ instanceTypes: ['g6e.xlarge'], capacityReservations: [] }))).toBe('efa-unsupported-type');
+    expect(ruleOf(islandSpec({ instanceTypes: ['p4d.24xlarge', 'p5.48xlarge'], capacityReservations: [] }))).toBe(
+      'efa-isolated-family',
+    );
+    expect(ruleOf(islandSpec({ instanceTypes: ['x9.huge'], capacityReservations: [] }))).toBe('invalid-request');
+    expect(ruleOf(islandSpec({ instanceTypes: ['g6e.xlarge'], capacityReservations: [], subnetCidr: '10.81.0.0/20' }))).toBe(
+      'invalid-request',
+    );
+    expect(ruleOf(islandSpec({ azId: 'us-east-1d' }))).toBe('invalid-request');
+  });
+
   it('refuses an AZ-ID that is not in the network account\'s map of the region', () => {
     expect(reasonsOf(islandSpec({ azId: 'usw2-az1' }))).toEqual([
       `usw2-az1 is not an AZ-ID of us-east-1 in the network account ${NETWORK} (it has use1-az1, use1-az2, use1-az3, use1-az4, use1-az5, use1-az6)`,
@@ -39,7 +56,7 @@ describe('validateIsland', () => {
 
   it('refuses an AZ name where an AZ-ID belongs', () => {
     expect(reasonsOf(islandSpec({ azId: 'us-east-1d' }))).toEqual([
-      'azId must be an AZ-ID such as use1-az4, not a zone name',
+      'azId must be an AZ-ID such as use1-az4 (not an AZ name)',
     ]);
   });
 
@@ -134,15 +151,16 @@ describe('islandFromPlacement', () => {
     expect(azIds.length).toBeGreaterThan(1);
     expect(islandFromPlacement(placement, inventory, options)).toEqual({
       ok: false,
-      reasons: [`${EFA_SINGLE_AZ_REASON}; the placement chose ${azIds.join(', ')}`],
+      rule: 'efa-locality',
+      reasons: [`${EFA_LOCALITY_RULE}; the placement chose ${azIds.join(', ')}`],
     });
-    expect(EFA_SINGLE_AZ_REASON).toBe('EFA traffic is not routable across AZs; an island is one AZ-ID in one VPC');
   });
 
   it('refuses a placement that was not placed', () => {
     const refused = { ...placements['tightly-coupled'], status: 'refused' as const, chosen: [] };
     expect(islandFromPlacement(refused, inventory, options)).toEqual({
       ok: false,
+      rule: 'placement-not-placed',
       reasons: ['only a placed placement has an island; this one is refused'],
     });
   });

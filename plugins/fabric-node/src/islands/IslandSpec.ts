@@ -1,8 +1,19 @@
 import { z } from 'zod';
-import { Inventory, InstanceTypeInfo, Placement } from '@internal/backstage-plugin-fabric-common';
+import {
+  accountIdSchema,
+  azIdSchema,
+  EFA_LOCALITY_RULE,
+  FabricRefusal,
+  Inventory,
+  InstanceTypeInfo,
+  instanceTypeSchema,
+  Placement,
+  REFUSAL_RULES,
+  RefusalRule,
+  regionSchema,
+} from '@internal/backstage-plugin-fabric-common';
 import { cidrContains, parseCidr } from '../network/cidr';
 
-const ACCOUNT_ID = /^\d{12}$/;
 /** A DNS label, short enough that `fabric-island-<id>-<instance type>` stays a 63-character label value. */
 const ISLAND_ID = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 export const MAX_ISLAND_ID_LENGTH = 24;
@@ -12,17 +23,17 @@ const reservationSchema = z
     /** `cr-…`: an On-Demand Capacity Reservation or a Capacity Block (the Karpenter CRD's pattern). */
     id: z.string().regex(/^cr-[0-9a-z]+$/, 'must look like cr-0123456789abcdef0'),
     /** The one instance type the reservation holds. */
-    instanceType: z.string().min(1),
+    instanceType: instanceTypeSchema,
     /**
      * A Capacity Block for ML: launches must also say `InstanceMarketOptions.MarketType =
-     * capacity-block` (aws-facts §7). An ODCR must not.
+     * capacity-block` (docs/aws-facts.md §7). An ODCR must not.
      */
     capacityBlock: z.boolean().optional(),
     /**
      * The member account that launches into it. Omitted: every member (the reservation is
-     * owned by one and shared with the others, aws-facts §3.3).
+     * owned by one and shared with the others, docs/aws-facts.md §3.3).
      */
-    accountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id').optional(),
+    accountId: accountIdSchema.optional(),
   })
   .strict();
 
@@ -34,21 +45,21 @@ export const islandSpecSchema = z
       .max(MAX_ISLAND_ID_LENGTH, `must be at most ${MAX_ISLAND_ID_LENGTH} characters`)
       .regex(ISLAND_ID, 'must be lower-case letters, digits and inner dashes (a DNS label)'),
     /** The region of the AZ-ID; every account of the island works in it. */
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be a region such as us-east-1'),
+    region: regionSchema,
     /** The one physical zone, e.g. `use1-az4`: never a zone name. */
-    azId: z.string().regex(/^[a-z]{2,5}\d+-az\d+$/, 'must be an AZ-ID such as use1-az4, not a zone name'),
+    azId: azIdSchema,
     /** Owns the shared VPC, the island's subnet, security group and placement group. */
-    networkAccountId: z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id'),
+    networkAccountId: accountIdSchema,
     /** The shared VPC in the network account. */
     vpcId: z.string().regex(/^vpc-[0-9a-f]+$/, 'must look like vpc-0123456789abcdef0'),
     /** The VPC's CIDR when known, so a subnet outside it is refused before anything is applied. */
     vpcCidr: z.string().optional(),
-    /** The island's one subnet (aws-facts §2.1: one subnet per island). */
+    /** The island's one subnet (docs/aws-facts.md §2.1: one subnet per island). */
     subnetCidr: z.string(),
     /** Accounts that launch instances into the island; each gets the RAM shares and launch templates. */
-    memberAccountIds: z.array(z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id')).min(1, 'needs at least one member account'),
+    memberAccountIds: z.array(accountIdSchema).min(1, 'needs at least one member account'),
     /** EFA-capable instance types; each gets its own NIC layout, launch template and node class. */
-    instanceTypes: z.array(z.string().min(1)).min(1, 'needs at least one instance type'),
+    instanceTypes: z.array(instanceTypeSchema).min(1, 'needs at least one instance type'),
     capacityReservations: z.array(reservationSchema).optional(),
     /** The hub cluster whose Karpenter launches the island's nodes. */
     hub: z.object({ clusterName: z.string().min(1), nodeRoleName: z.string().min(1) }).strict(),
@@ -58,21 +69,54 @@ export const islandSpecSchema = z
 export type IslandSpec = z.infer<typeof islandSpecSchema>;
 export type IslandCapacityReservation = z.infer<typeof reservationSchema>;
 
-/** The island is fine (`spec` parsed), or it is refused with every reason. */
-export type IslandValidation = { ok: true; spec: IslandSpec } | { ok: false; reasons: string[] };
+/**
+ * The island is fine (`spec` parsed), or it is refused with every reason and the rule
+ * that refuses it: `invalid-request` when any input is wrong, else the EFA rule the
+ * island breaks (see {@link islandRefusalRule}).
+ */
+export type IslandValidation = { ok: true; spec: IslandSpec } | { ok: false; rule: RefusalRule; reasons: string[] };
 
-/** A refused island, thrown by the planner: the reasons are meant for people. */
-export class IslandRefusedError extends Error {
-  constructor(readonly reasons: string[]) {
-    super(`The island is refused: ${reasons.join('; ')}`);
-    this.name = 'IslandRefusedError';
+/** One reason an island is refused, with the rule behind it. */
+interface IslandRefusalReason {
+  rule: RefusalRule;
+  reason: string;
+}
+
+/**
+ * The one rule a refused island answers with. Wrong inputs come first: until they are
+ * fixed, whether the island could ever exist is not the question (400). An island whose
+ * every reason is a rule of EFA is a conflict with what AWS can do (409), named by its
+ * first reason.
+ */
+export function islandRefusalRule(reasons: Array<{ rule: RefusalRule }>): RefusalRule {
+  const conflicts = reasons.filter(r => REFUSAL_RULES[r.rule] === 'conflict');
+  return conflicts.length && conflicts.length === reasons.length ? conflicts[0].rule : 'invalid-request';
+}
+
+function refused(reasons: IslandRefusalReason[]): IslandValidation {
+  return { ok: false, rule: islandRefusalRule(reasons), reasons: reasons.map(r => r.reason) };
+}
+
+const invalid = (reason: string): IslandRefusalReason => ({ rule: 'invalid-request', reason });
+
+/**
+ * A refused island, thrown by the planner: the reasons are meant for people, the rule
+ * tells the backend how to answer (a {@link FabricRefusal}).
+ */
+export class IslandRefusedError extends FabricRefusal {
+  constructor(readonly reasons: string[], rule: RefusalRule = 'invalid-request') {
+    super(rule, `The island is refused: ${reasons.join('; ')}`);
   }
 }
 
-/** The sentence every multi-zone island is refused with (aws-facts §0.2, §2.1). */
-export const EFA_SINGLE_AZ_REASON = 'EFA traffic is not routable across AZs; an island is one AZ-ID in one VPC';
+/**
+ * @deprecated The EFA rule now has one wording, `EFA_LOCALITY_RULE` of
+ * `@internal/backstage-plugin-fabric-common`; refusals carry a rule id instead of text to
+ * match. Kept until the backend stops matching this text.
+ */
+export const EFA_SINGLE_AZ_REASON = EFA_LOCALITY_RULE;
 
-/** Families that carry no EFA traffic to any other type (aws-facts §2.1). */
+/** Families that carry no EFA traffic to any other type (docs/aws-facts.md §2.1). */
 const EFA_ISOLATED_FAMILIES = ['p4d', 'p4de', 'dl1'];
 
 /**
@@ -84,36 +128,35 @@ const EFA_ISOLATED_FAMILIES = ['p4d', 'p4de', 'dl1'];
 export function validateIsland(input: unknown, inventory: Pick<Inventory, 'cells' | 'instanceTypes'>): IslandValidation {
   const parsed = islandSpecSchema.safeParse(input);
   if (!parsed.success) {
-    return {
-      ok: false,
-      reasons: parsed.error.issues.map(issue => `${issue.path.length ? issue.path.join('.') : 'island'} ${issue.message}`),
-    };
+    return refused(
+      parsed.error.issues.map(issue => invalid(`${issue.path.length ? issue.path.join('.') : 'island'} ${issue.message}`)),
+    );
   }
   const spec = parsed.data;
-  const reasons: string[] = [];
+  const reasons: IslandRefusalReason[] = [];
 
   const networkCell = inventory.cells.find(c => c.accountId === spec.networkAccountId && c.region === spec.region);
   if (!networkCell) {
     reasons.push(
-      `the network account ${spec.networkAccountId} has no discovered cell in ${spec.region}, so its AZ-IDs are unknown`,
+      invalid(`the network account ${spec.networkAccountId} has no discovered cell in ${spec.region}, so its AZ-IDs are unknown`),
     );
   } else if (!Object.values(networkCell.azMap).includes(spec.azId)) {
     const known = [...new Set(Object.values(networkCell.azMap))].sort().join(', ') || 'none';
-    reasons.push(`${spec.azId} is not an AZ-ID of ${spec.region} in the network account ${spec.networkAccountId} (it has ${known})`);
+    reasons.push(invalid(`${spec.azId} is not an AZ-ID of ${spec.region} in the network account ${spec.networkAccountId} (it has ${known})`));
   }
   for (const member of spec.memberAccountIds) {
     if (!inventory.cells.some(c => c.accountId === member && c.region === spec.region)) {
-      reasons.push(`member account ${member} is not enrolled in ${spec.region}`);
+      reasons.push(invalid(`member account ${member} is not enrolled in ${spec.region}`));
     }
   }
   const duplicates = spec.memberAccountIds.filter((id, i) => spec.memberAccountIds.indexOf(id) !== i);
-  if (duplicates.length) reasons.push(`member accounts listed twice: ${[...new Set(duplicates)].join(', ')}`);
+  if (duplicates.length) reasons.push(invalid(`member accounts listed twice: ${[...new Set(duplicates)].join(', ')}`));
 
-  reasons.push(...subnetReasons(spec));
+  reasons.push(...subnetReasons(spec).map(invalid));
   reasons.push(...instanceTypeReasons(spec, inventory.instanceTypes));
-  reasons.push(...reservationReasons(spec));
+  reasons.push(...reservationReasons(spec).map(invalid));
 
-  return reasons.length ? { ok: false, reasons } : { ok: true, spec };
+  return reasons.length ? refused(reasons) : { ok: true, spec };
 }
 
 function subnetReasons(spec: IslandSpec): string[] {
@@ -136,22 +179,26 @@ function subnetReasons(spec: IslandSpec): string[] {
   }
 }
 
-function instanceTypeReasons(spec: IslandSpec, types: InstanceTypeInfo[]): string[] {
-  const reasons: string[] = [];
+function instanceTypeReasons(spec: IslandSpec, types: InstanceTypeInfo[]): IslandRefusalReason[] {
+  const reasons: IslandRefusalReason[] = [];
   const known = new Map(types.map(t => [t.instanceType, t]));
   for (const type of new Set(spec.instanceTypes)) {
     const info = known.get(type);
-    if (!info) reasons.push(`instance type ${type} is not in the inventory, so its EFA support is unknown`);
+    if (!info) reasons.push(invalid(`instance type ${type} is not in the inventory, so its EFA support is unknown`));
     else if (!info.efaSupported || info.maxEfaInterfaces < 1) {
-      reasons.push(`${type} does not support EFA; an island only takes EFA-capable instance types`);
+      reasons.push({
+        rule: 'efa-unsupported-type',
+        reason: `${type} does not support EFA; an island only takes EFA-capable instance types`,
+      });
     }
   }
   const families = [...new Set(spec.instanceTypes.map(t => t.split('.')[0]))];
   const isolated = families.filter(f => EFA_ISOLATED_FAMILIES.includes(f));
   if (isolated.length && families.length > 1) {
-    reasons.push(
-      `EFA carries no traffic between ${isolated.join('/')} and other instance types (${families.join(', ')}); give them separate islands`,
-    );
+    reasons.push({
+      rule: 'efa-isolated-family',
+      reason: `EFA carries no traffic between ${isolated.join('/')} and other instance types (${families.join(', ')}); give them separate islands`,
+    });
   }
   return reasons;
 }
@@ -206,13 +253,15 @@ export function islandFromPlacement(
   options: IslandFromPlacementOptions,
 ): IslandValidation {
   if (placement.status !== 'placed' || placement.chosen.length === 0) {
-    return { ok: false, reasons: [`only a placed placement has an island; this one is ${placement.status}`] };
+    return refused([
+      { rule: 'placement-not-placed', reason: `only a placed placement has an island; this one is ${placement.status}` },
+    ]);
   }
   const sorted = (values: string[]) => [...new Set(values)].sort();
   const azIds = sorted(placement.chosen.map(c => c.azId));
   const regions = sorted(placement.chosen.map(c => c.region));
   if (azIds.length > 1 || regions.length > 1) {
-    return { ok: false, reasons: [`${EFA_SINGLE_AZ_REASON}; the placement chose ${azIds.join(', ')}`] };
+    return refused([{ rule: 'efa-locality', reason: `${EFA_LOCALITY_RULE}; the placement chose ${azIds.join(', ')}` }]);
   }
   const blocks = new Set(options.capacityBlockIds ?? []);
   const reservations = new Map<string, IslandCapacityReservation>();

@@ -3,6 +3,7 @@ export {
   validateIsland,
   islandFromPlacement,
   IslandRefusedError,
+  islandRefusalRule,
   EFA_SINGLE_AZ_REASON,
   MAX_ISLAND_ID_LENGTH,
 } from './IslandSpec';
@@ -19,17 +20,7 @@ export {
   islandLaunchTemplateName,
 } from './planIsland';
 export type { PlanIslandContext } from './planIsland';
-export { islandExecutors, launchTemplateDrift, ec2Arn } from './islandExecutors';
+export { islandExecutors, launchTemplateDrift } from './islandExecutors';
 export type { IslandExecutorOptions } from './islandExecutors';
 export { kubernetesExecutors, containsFields } from './kubernetesExecutors';
 export type { IslandKubernetesApplier } from './kubernetesExecutors';
-export type {
-  RamApi,
-  RamTag,
-  RamResourceShare,
-  RamResourceShareStatus,
-  RamResourceShareAssociation,
-  CreateResourceShareInput,
-  GetResourceSharesInput,
-  GetResourceShareAssociationsInput,
-} from './RamApi';

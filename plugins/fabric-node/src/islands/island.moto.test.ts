@@ -13,9 +13,10 @@ import {
   ResponseLaunchTemplateData,
   _InstanceType,
 } from '@aws-sdk/client-ec2';
-import { CellRef, InstanceTypeInfo, Inventory } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId, InstanceTypeInfo, Inventory } from '@internal/backstage-plugin-fabric-common';
 import { MotoServer, startMotoServer } from '@internal/fabric-test-tooling';
-import { AwsClientFactory, describeAzIds } from '../aws';
+import { AwsClientFactory } from '../aws';
+import { readAzMap } from '../discovery/aws/__testUtils__/cellApi';
 import { toInstanceTypeInfo } from '../discovery/aws/instanceTypes';
 import { parseFabricConfig } from '../estate';
 import { applyPlan, buildDestroyPlan, executorRegistry, FABRIC_TAG_KEYS, InMemoryCheckpointStore, Plan, StepExecutorRegistry } from '../plan';
@@ -75,6 +76,8 @@ describe('EFA island against moto_server', () => {
   };
   const cellOf = (accountId: string): CellRef => ({ accountId, region: REGION });
   const ec2 = (accountId: string): EC2Client => factory.ec2(cellOf(accountId), accountOf(accountId));
+  const azMapOf = (accountId: string) =>
+    readAzMap({ ec2: ec2(accountId), serviceQuotas: factory.serviceQuotas(cellOf(accountId), accountOf(accountId)) }, cellOf(accountId));
 
   let vpcId: string;
   let inventory: Pick<Inventory, 'cells' | 'instanceTypes'>;
@@ -136,7 +139,7 @@ describe('EFA island against moto_server', () => {
         clients: factory,
         accountOf,
         ram: cell => {
-          if (cell.accountId !== NETWORK || cell.region !== REGION) throw new Error(`no RAM in ${cell.accountId}/${cell.region}`);
+          if (cell.accountId !== NETWORK || cell.region !== REGION) throw new Error(`no RAM in ${cellId(cell)}`);
           return ram;
         },
         kubernetes: kube,
@@ -156,7 +159,7 @@ describe('EFA island against moto_server', () => {
     // The inventory as discovery would read it: each account's AZ map and moto's instance data.
     const cells = [];
     for (const account of [NETWORK, RESEARCH, INFERENCE]) {
-      cells.push({ accountId: account, accountName: account, region: REGION, fresh: true, azMap: await describeAzIds(ec2(account)) });
+      cells.push({ accountId: account, accountName: account, region: REGION, fresh: true, azMap: await azMapOf(account) });
     }
     const described = await ec2(NETWORK).send(new DescribeInstanceTypesCommand({ InstanceTypes: TYPES as _InstanceType[] }));
     const instanceTypes = (described.InstanceTypes ?? []).map(toInstanceTypeInfo).filter((t): t is InstanceTypeInfo => !!t);

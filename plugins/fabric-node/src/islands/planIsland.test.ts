@@ -1,3 +1,4 @@
+import { FabricRefusal, isFabricRefusal } from '@internal/backstage-plugin-fabric-common';
 import { isStepOutputRef, referencedStepKeys } from '../plan/refs';
 import { validatePlan } from '../plan/validatePlan';
 import { executorRegistry } from '../plan/validatePlan';
@@ -132,5 +133,17 @@ describe('planIsland', () => {
     const attempt = () => planIsland(islandSpec({ instanceTypes: ['g6e.xlarge'], capacityReservations: [], azId: 'use1-az9' }), context);
     expect(attempt).toThrow(IslandRefusedError);
     expect(attempt).toThrow(/use1-az9 is not an AZ-ID of us-east-1.*g6e\.xlarge does not support EFA/);
+  });
+
+  it('throws a refusal the backend can answer by its rule', () => {
+    let thrown: unknown;
+    try {
+      planIsland(islandSpec({ instanceTypes: ['g6e.xlarge'], capacityReservations: [] }), context);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isFabricRefusal(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ rule: 'efa-unsupported-type', reasons: [expect.stringMatching(/g6e\.xlarge does not support EFA/)] });
+    expect((thrown as FabricRefusal).kind).toBe('conflict');
   });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CellRef, Inventory } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId, Inventory } from '@internal/backstage-plugin-fabric-common';
 import { CLUSTER_TAG, ISLAND_LABEL } from '../compile/labels';
 import { outputRef } from '../plan/refs';
 import { JsonValue, Plan, PlanStep, StepOutputRef } from '../plan/types';
@@ -63,7 +63,7 @@ export interface PlanIslandContext {
 }
 
 /**
- * Plans an EFA training island (aws-facts §2, §3): in the network account, a subnet of
+ * Plans an EFA training island (docs/aws-facts.md §2, §3): in the network account, a subnet of
  * the shared VPC in the one AZ-ID, a security group that lets all traffic to and from
  * itself, a cluster placement group, and one RAM share of the three with the member
  * accounts; in each member account, one launch template per instance type with the EFA
@@ -73,7 +73,7 @@ export interface PlanIslandContext {
  */
 export function planIsland(input: unknown, context: PlanIslandContext): Plan {
   const validation = validateIsland(input, context.inventory);
-  if (!validation.ok) throw new IslandRefusedError(validation.reasons);
+  if (!validation.ok) throw new IslandRefusedError(validation.reasons, validation.rule);
   const spec = validation.spec;
   const keys = islandStepKeys(spec.id);
   const name = islandResourceName(spec.id);
@@ -86,7 +86,7 @@ export function planIsland(input: unknown, context: PlanIslandContext): Plan {
   const steps: PlanStep[] = [
     {
       key: keys.subnet,
-      title: `Create the island's subnet ${spec.subnetCidr} in ${spec.azId} of ${spec.vpcId} (${cellText(network)})`,
+      title: `Create the island's subnet ${spec.subnetCidr} in ${spec.azId} of ${spec.vpcId} (${cellId(network)})`,
       kind: 'aws',
       type: ISLAND_STEP_TYPES.createSubnet,
       cell: network,
@@ -147,7 +147,7 @@ export function planIsland(input: unknown, context: PlanIslandContext): Plan {
           outputRef(keys.placementGroup, 'GroupArn'),
         ],
         principals: participants,
-        // Shared subnets and security groups stay inside the Organization (aws-facts §3.1).
+        // Shared subnets and security groups stay inside the Organization (docs/aws-facts.md §3.1).
         allowExternalPrincipals: false,
       },
     });
@@ -166,7 +166,7 @@ export function planIsland(input: unknown, context: PlanIslandContext): Plan {
           subnetId,
           groupId,
         ) as unknown as JsonValue,
-        // Participants of a shared group must name it by GroupId (aws-facts §3.2).
+        // Participants of a shared group must name it by GroupId (docs/aws-facts.md §3.2).
         Placement: { GroupId: placementGroupId },
         TagSpecifications: ['instance', 'network-interface'].map(ResourceType => ({
           ResourceType,
@@ -180,7 +180,7 @@ export function planIsland(input: unknown, context: PlanIslandContext): Plan {
       const cell = { accountId, region: spec.region };
       steps.push({
         key: keys.launchTemplate(accountId, instanceType),
-        title: `Create launch template ${templateName} in ${cellText(cell)}: EFA NIC layout, placement group by id${
+        title: `Create launch template ${templateName} in ${cellId(cell)}: EFA NIC layout, placement group by id${
           reservation ? `, ${reservation.capacityBlock ? 'Capacity Block' : 'capacity reservation'} ${reservation.id}` : ''
         }`,
         kind: 'aws',
@@ -224,8 +224,4 @@ function reservationFor(spec: IslandSpec, accountId: string, instanceType: strin
   const matching = (spec.capacityReservations ?? []).filter(r => r.instanceType === instanceType);
   // An account's own reservation wins over one every member shares.
   return matching.find(r => r.accountId === accountId) ?? matching.find(r => r.accountId === undefined);
-}
-
-function cellText(cell: CellRef): string {
-  return `${cell.accountId}/${cell.region}`;
 }

@@ -10,7 +10,7 @@ export {
 } from './cidr';
 export type { Ipv4Cidr, CidrHolder, CidrOverlap, PlanCidrsInput, CidrAllocation, CidrPlan } from './cidr';
 export { planMesh, MESH_STEP_TYPES, DEFAULT_MESH_LIMITS } from './planMesh';
-export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshPlan } from './planMesh';
+export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshRefusedPair, MeshPlan } from './planMesh';
 export {
   lookupMeshPeerings,
   describePeering,
@@ -24,3 +24,8 @@ export { meshExecutors } from './meshExecutors';
 export type { MeshExecutorOptions } from './meshExecutors';
 export { estimateMeshCost, TRANSIT_GATEWAY_ATTACHMENT_PER_HOUR } from './meshCost';
 export type { MeshTrafficFlow, EstimateMeshCostInput, MeshPath, MeshFlowCost, MeshCostEstimate } from './meshCost';
+export { discoverMeshVpcs, MESH_VPC_TAG } from './meshVpcs';
+export type { MeshVpcDiscovery } from './meshVpcs';
+export { demoMeshVpcs } from './demoMesh';
+export { loadMeshTopology } from './meshTopology';
+export type { MeshTopology, LoadMeshTopologyOptions } from './meshTopology';

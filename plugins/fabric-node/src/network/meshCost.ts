@@ -1,6 +1,7 @@
+import { isAzId } from '@internal/backstage-plugin-fabric-common';
 import { HOURS_PER_MONTH, NETWORK_PRICES } from '../placement/networkCost';
 
-/** USD per hour of one Transit Gateway VPC attachment (e.g. us-east-2; aws-facts §4, verify). */
+/** USD per hour of one Transit Gateway VPC attachment (e.g. us-east-2; docs/aws-facts.md §4, verify). */
 export const TRANSIT_GATEWAY_ATTACHMENT_PER_HOUR = 0.05;
 
 /** Traffic between two cells in a month. Endpoints read `<cell>/<AZ-ID>`, e.g. `222222222222/us-east-1/use1-az4`. */
@@ -51,11 +52,10 @@ interface Endpoint {
 function parseEndpoint(text: string): Endpoint {
   const slash = text.lastIndexOf('/');
   const azId = text.slice(slash + 1);
-  const az = azId.lastIndexOf('-az');
-  if (slash <= 0 || az <= 0 || !/^\d+$/.test(azId.slice(az + 3))) {
+  if (slash <= 0 || !isAzId(azId)) {
     throw new Error(`Traffic endpoint '${text}' must read '<cell>/<AZ-ID>', e.g. '222222222222/us-east-1/use1-az4'`);
   }
-  return { cell: text.slice(0, slash), azId, regionCode: azId.slice(0, az) };
+  return { cell: text.slice(0, slash), azId, regionCode: azId.slice(0, azId.lastIndexOf('-az')) };
 }
 
 const cents = (usd: number) => Math.round(usd * 100) / 100;
@@ -67,7 +67,7 @@ function cheaperOf(peeringUsd: number, transitGatewayUsd: number): MeshCostEstim
 
 /**
  * Monthly cost of moving the given traffic over the peering mesh versus a Transit Gateway
- * (aws-facts §4). Peering: $0 within one AZ-ID (across accounts too), $0.01/GB each way
+ * (docs/aws-facts.md §4). Peering: $0 within one AZ-ID (across accounts too), $0.01/GB each way
  * across AZs of a region, inter-region transfer between regions. Transit Gateway: $0.02/GB
  * processed for every GB between VPCs, attachment-hours per VPC, and the same inter-region
  * transfer. Traffic inside one cell's VPC costs the same either way and is left out of both.

@@ -1,7 +1,8 @@
 import { DescribeVpcPeeringConnectionsCommand, EC2Client, VpcPeeringConnection } from '@aws-sdk/client-ec2';
 import { CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
-import { AccountCredentialsRef, AwsClientFactory } from '../aws/AwsClientFactory';
-import { collectPages } from '../discovery/aws/paginate';
+import { awsErrorCode } from '../aws/errors';
+import { collectPages } from '../aws/paginate';
+import { AwsStepAccess } from '../plan/awsExecutors';
 import { FABRIC_MANAGED_BY, FABRIC_TAG_KEYS } from '../plan/tags';
 
 /** Peering states that hold (or will hold) the VPC pair; the others are history. */
@@ -13,8 +14,7 @@ export function isLivePeering(pcx: VpcPeeringConnection): boolean {
 
 /** Whether the error says the peering id is unknown in this account and region. */
 export function isPeeringNotFound(error: unknown): boolean {
-  const name = (error as { name?: string; Code?: string })?.Code ?? (error as { name?: string })?.name ?? '';
-  return name.toLowerCase() === 'invalidvpcpeeringconnectionid.notfound';
+  return awsErrorCode(error).toLowerCase() === 'invalidvpcpeeringconnectionid.notfound';
 }
 
 /**
@@ -86,11 +86,7 @@ export function toExistingPeering(pcx: VpcPeeringConnection): ExistingPeering {
 }
 
 /** What the mesh look-ups need to reach a cell. */
-export interface MeshAwsAccess {
-  clients: Pick<AwsClientFactory, 'ec2'>;
-  /** The enrolled account (from `FabricConfig.estate.accounts`) behind an account id. */
-  accountOf(accountId: string): AccountCredentialsRef;
-}
+export type MeshAwsAccess = AwsStepAccess;
 
 /**
  * Every live peering that touches one of the VPCs, looked up in each VPC's account and

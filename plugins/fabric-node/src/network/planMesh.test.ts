@@ -1,3 +1,4 @@
+import { cellId } from '@internal/backstage-plugin-fabric-common';
 import { validatePlan } from '../plan/validatePlan';
 import { MeshVpc, MESH_STEP_TYPES, planMesh } from './planMesh';
 
@@ -8,7 +9,7 @@ function vpc(i: number, overrides: Partial<MeshVpc> = {}): MeshVpc {
   const accountId = accounts[Math.floor(i / 2) % 3];
   const region = regions[i % 2];
   return {
-    cell: `${accountId}/${region}`,
+    cell: cellId({ accountId, region }),
     accountId,
     region,
     vpcId: `vpc-${i}`,
@@ -28,7 +29,7 @@ describe('planMesh', () => {
     validatePlan(mesh.plan);
 
     const pair = mesh.plan.steps.filter(s => s.key.startsWith('mesh:vpc-0:vpc-3:'));
-    expect(pair.map(s => [s.key, s.type, `${s.cell?.accountId}/${s.cell?.region}`])).toEqual([
+    expect(pair.map(s => [s.key, s.type, s.cell && cellId(s.cell)])).toEqual([
       ['mesh:vpc-0:vpc-3:create', MESH_STEP_TYPES.createPeering, '222222222222/us-east-1'],
       ['mesh:vpc-0:vpc-3:accept', MESH_STEP_TYPES.acceptPeering, '333333333333/us-west-2'],
       ['mesh:vpc-0:vpc-3:active', MESH_STEP_TYPES.waitPeeringActive, '222222222222/us-east-1'],
@@ -95,9 +96,9 @@ describe('planMesh', () => {
     ];
     const mesh = planMesh({ vpcs, ownerTag: 'platform' });
     expect(mesh.planned.map(p => [p.requester.vpcId, p.accepter.vpcId])).toEqual([['vpc-0', 'vpc-2']]);
-    expect(mesh.refused.map(r => [r.a, r.b])).toEqual([
-      ['vpc-0', 'vpc-1'],
-      ['vpc-1', 'vpc-2'],
+    expect(mesh.refused.map(r => [r.a, r.b, r.rule])).toEqual([
+      ['vpc-0', 'vpc-1', 'cidr-overlap'],
+      ['vpc-1', 'vpc-2', 'cidr-overlap'],
     ]);
     expect(mesh.refused[0].reason).toMatch(/overlap: 10.64.0.0\/16 contains 10.64.128.0\/17; VPC peering refuses overlapping/);
     expect(mesh.refused[1].reason).toMatch(
@@ -119,6 +120,7 @@ describe('planMesh', () => {
     const over = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)], existingPeerings, ownerTag: 'p' });
     expect(over.planned.map(p => `${p.requester.vpcId}-${p.accepter.vpcId}`)).toEqual(['vpc-1-vpc-2', 'vpc-1-vpc-3', 'vpc-2-vpc-3']);
     expect(over.refused).toHaveLength(3);
+    expect(over.refused.map(r => r.rule)).toEqual(['mesh-quota', 'mesh-quota', 'mesh-quota']);
     expect(over.refused[0].reason).toBe(
       '222222222222/us-east-1 vpc-0 (10.64.0.0/16) would have 126 active peerings, above the quota of 125 per VPC',
     );

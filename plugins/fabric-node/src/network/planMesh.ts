@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, RefusalRule } from '@internal/backstage-plugin-fabric-common';
 import { outputRef } from '../plan/refs';
 import { Plan, PlanStep } from '../plan/types';
 import { cidrsOverlap, findOverlaps, parseCidr } from './cidr';
@@ -17,7 +17,7 @@ export const MESH_STEP_TYPES = {
 } as const;
 
 /**
- * Quotas the planner checks before anything is applied (aws-facts §4). The defaults are
+ * Quotas the planner checks before anything is applied (docs/aws-facts.md §4). The defaults are
  * the highest values AWS grants on request; pass the account's actual quotas when lower
  * (50 peerings and 50 routes per table out of the box).
  */
@@ -66,13 +66,18 @@ export interface MeshPairNote {
   vpcPeeringConnectionId?: string;
 }
 
+/** A pair the plan refuses to peer, with the rule: `cidr-overlap` or `mesh-quota`. */
+export interface MeshRefusedPair extends MeshPairNote {
+  rule: Extract<RefusalRule, 'cidr-overlap' | 'mesh-quota'>;
+}
+
 export interface MeshPlan {
   plan: Plan;
   planned: PlannedPair[];
   /** Pairs already peered (an active peering between the two VPC ids): not re-planned. */
   existing: MeshPairNote[];
   /** Pairs that cannot or must not be peered: overlapping CIDRs, ambiguous routes, quotas. */
-  refused: MeshPairNote[];
+  refused: MeshRefusedPair[];
 }
 
 const pairId = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
@@ -108,7 +113,7 @@ export function planMesh(input: PlanMeshInput): MeshPlan {
   }
 
   const existing: MeshPairNote[] = [];
-  const refused: MeshPairNote[] = [];
+  const refused: MeshRefusedPair[] = [];
   const activeCount = new Map<string, number>();
   const activePairs = new Map<string, string>();
   for (const peering of input.existingPeerings ?? []) {
@@ -146,13 +151,15 @@ export function planMesh(input: PlanMeshInput): MeshPlan {
       }
       const overlap = overlapping.get(id);
       if (overlap) {
-        refused.push({ ...note, reason: overlap });
+        refused.push({ ...note, rule: 'cidr-overlap', reason: overlap });
         continue;
       }
       const clash = shadowing(requester, accepter) ?? shadowing(accepter, requester);
       if (clash) {
+        // Routes that could not tell the peers apart are an overlap one hop away.
         refused.push({
           ...note,
+          rule: 'cidr-overlap',
           reason:
             `${label(requester)} and ${label(accepter)}: a route to one of them would overlap the route ` +
             `to ${clash.cidr} (${clash.via}) already planned on the other side, and traffic could not tell the peers apart`,
@@ -196,7 +203,7 @@ export function planMesh(input: PlanMeshInput): MeshPlan {
   }
   candidates = candidates.filter(([a, b]) => {
     const reason = overQuota.get(a.vpcId) ?? overQuota.get(b.vpcId);
-    if (reason) refused.push({ a: a.vpcId, b: b.vpcId, reason });
+    if (reason) refused.push({ a: a.vpcId, b: b.vpcId, rule: 'mesh-quota', reason });
     return !reason;
   });
 

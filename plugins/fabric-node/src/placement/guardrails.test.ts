@@ -1,6 +1,7 @@
+import { EFA_LOCALITY_RULE } from '@internal/backstage-plugin-fabric-common';
 import { buildDemoInventory } from '../discovery';
 import { request } from './__testUtils__/fixtures';
-import { checkGuardrails, EFA_LOCALITY } from './guardrails';
+import { checkGuardrails } from './guardrails';
 import { InsufficientCapacityCache } from './InsufficientCapacityCache';
 import { planPlacement } from './planPlacement';
 
@@ -14,12 +15,19 @@ describe('guardrails', () => {
     const placement = planPlacement(gang({ minAzIds: 2 }), demo());
     expect(placement.status).toBe('refused');
     expect(placement.refusal).toContain('minAzIds 2');
-    expect(placement.refusal).toContain(EFA_LOCALITY);
+    expect(placement.refusal).toContain(EFA_LOCALITY_RULE);
     expect(placement.refusal).toMatch(/not routable across AZs, VPCs or regions/);
     expect(placement.refusal).toMatch(/peering mesh .* never carries EFA/);
     expect(placement.chosen).toEqual([]);
     expect(placement.totals).toEqual({ nodes: 0, gpus: 0 });
     expect(placement.reasons).toContain(placement.refusal);
+  });
+
+  it('names the rule of each refusal, so callers need not read its text', () => {
+    expect(checkGuardrails(gang({ minAzIds: 2 }), demo())).toMatchObject({ rule: 'efa-locality' });
+    const noEfa = request({ intent: 'tightly-coupled', gpu: { instanceTypes: ['g5.xlarge'], totalGpus: 4 } });
+    expect(checkGuardrails(noEfa, demo())).toMatchObject({ rule: 'efa-unsupported-type' });
+    expect(checkGuardrails(gang(), demo())).toEqual({ notes: [] });
   });
 
   it('lets throughput and balanced ask for several AZ-IDs', () => {

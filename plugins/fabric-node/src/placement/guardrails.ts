@@ -1,17 +1,21 @@
-import { InstanceTypeInfo, Inventory, PlacementRequest } from '@internal/backstage-plugin-fabric-common';
+import {
+  EFA_LOCALITY_RULE,
+  InstanceTypeInfo,
+  Inventory,
+  PlacementRequest,
+  RefusalRule,
+} from '@internal/backstage-plugin-fabric-common';
 import { compareStrings, typesMatchingNeed } from './candidates';
 
-/**
- * Why a gang cannot be spread, in the words every refusal uses. EFA's SRD traffic is not
- * IP-routed: it stays inside one VPC and one AZ (aws-facts §0, §2.1), so neither peering
- * nor a Transit Gateway can carry it.
- */
-export const EFA_LOCALITY =
-  'EFA traffic is not routable across AZs, VPCs or regions, and the peering mesh (or a Transit Gateway) never carries EFA, so a tightly-coupled gang must run in exactly one AZ-ID';
+// Why a gang cannot be spread is said in the words of EFA_LOCALITY_RULE: EFA's SRD
+// traffic is not IP-routed, it stays inside one VPC and one AZ (docs/aws-facts.md §0,
+// §2.1), so neither peering nor a Transit Gateway can carry it.
 
 export interface GuardrailVerdict {
   /** Set when the request asks for something EFA cannot do: answer 'refused'. */
   refusal?: string;
+  /** The rule behind `refusal`, so callers answer it without reading its text. */
+  rule?: RefusalRule;
   /** Plain-words notes about constraints that still hold. */
   notes: string[];
 }
@@ -28,7 +32,8 @@ export function checkGuardrails(request: PlacementRequest, inventory: Inventory)
   if (request.minAzIds !== undefined && request.minAzIds > 1) {
     return {
       notes,
-      refusal: `Refused: minAzIds ${request.minAzIds} asks to spread a tightly-coupled gang over several AZ-IDs. ${EFA_LOCALITY}. Use the throughput or balanced intent to spread work across AZ-IDs, or drop minAzIds.`,
+      rule: 'efa-locality',
+      refusal: `Refused: minAzIds ${request.minAzIds} asks to spread a tightly-coupled gang over several AZ-IDs. ${EFA_LOCALITY_RULE}. Use the throughput or balanced intent to spread work across AZ-IDs, or drop minAzIds.`,
     };
   }
 
@@ -37,7 +42,8 @@ export function checkGuardrails(request: PlacementRequest, inventory: Inventory)
   if (matching.length > 0 && efa.length === 0) {
     return {
       notes,
-      refusal: `Refused: none of the requested types can use EFA (${names(matching)}). A tightly-coupled gang needs EFA inside one AZ-ID; ${EFA_LOCALITY}. Ask for an EFA-capable type such as ${suggestEfaTypes(inventory, matching)}, or use the throughput intent.`,
+      rule: 'efa-unsupported-type',
+      refusal: `Refused: none of the requested types can use EFA (${names(matching)}). A tightly-coupled gang needs EFA inside one AZ-ID; ${EFA_LOCALITY_RULE}. Ask for an EFA-capable type such as ${suggestEfaTypes(inventory, matching)}, or use the throughput intent.`,
     };
   }
 
@@ -61,7 +67,7 @@ export function gangDoesNotFit(request: PlacementRequest, largestFeasibleGpus: n
     largestFeasibleGpus > 0
       ? `the largest gang any single AZ-ID can hold now is ${largestFeasibleGpus} GPUs`
       : 'no AZ-ID can hold even one node of it now';
-  return `Cannot place now: ${request.gpu.totalGpus} GPUs do not fit in one AZ-ID with the current quota, reservations and capacity; ${fits}. The gang is not split across AZ-IDs: ${EFA_LOCALITY}.`;
+  return `Cannot place now: ${request.gpu.totalGpus} GPUs do not fit in one AZ-ID with the current quota, reservations and capacity; ${fits}. The gang is not split across AZ-IDs: ${EFA_LOCALITY_RULE}.`;
 }
 
 function names(types: InstanceTypeInfo[]): string {

@@ -2,7 +2,7 @@ export { planPlacement } from './planPlacement';
 export type { PlanPlacementOptions } from './planPlacement';
 export { InsufficientCapacityCache, DEFAULT_INSUFFICIENT_CAPACITY_TTL_MS } from './InsufficientCapacityCache';
 export type { InsufficientCapacityKey, InsufficientCapacityEntry } from './InsufficientCapacityCache';
-export { checkGuardrails, gangDoesNotFit, EFA_LOCALITY } from './guardrails';
+export { checkGuardrails, gangDoesNotFit } from './guardrails';
 export type { GuardrailVerdict } from './guardrails';
 export { NETWORK_PRICES, pricePerGb, networkPerMonthAt, DAYS_PER_MONTH, HOURS_PER_MONTH } from './networkCost';
 export type { NetworkPath, ComputeLocation } from './networkCost';

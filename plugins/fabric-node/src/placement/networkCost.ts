@@ -4,7 +4,7 @@ import { PlacementRequest } from '@internal/backstage-plugin-fabric-common';
 export type NetworkPath = 'peering' | 'transit-gateway';
 
 /**
- * USD per GB, from aws-facts §4 (re-check before money decisions).
+ * USD per GB, from docs/aws-facts.md §4 (re-check before money decisions).
  *
  * - Same AZ-ID: free, across accounts too (AZ-IDs are physical; RAM sharing and peering
  *   within one AZ-ID are not charged).

@@ -11,7 +11,7 @@ export interface QuotaBucketRef {
 /**
  * The bucket an offering draws from, or undefined for reserved capacity: an ODCR's
  * vCPUs were counted against the on-demand quota when it was created, and a capacity
- * block never counts (aws-facts §6, §7), so launching into either needs no headroom.
+ * block never counts (docs/aws-facts.md §6, §7), so launching into either needs no headroom.
  */
 export function quotaBucketOf(offering: Offering, info: InstanceTypeInfo): QuotaBucketRef | undefined {
   if (offering.capacityType === 'reserved') return undefined;

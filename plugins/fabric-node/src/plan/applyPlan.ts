@@ -6,7 +6,7 @@ import {
   TokenBucketLimiter,
   TokenBucketOptions,
 } from '../aws/TokenBucketLimiter';
-import { redactSecrets } from '../discovery/aws/errors';
+import { oneLineErrorText } from '../aws/errors';
 import { resolveRefs } from './refs';
 import { clientTokenFor, fabricTags } from './tags';
 import {
@@ -24,7 +24,7 @@ import { StepExecutorRegistry, toRegistry, validatePlan } from './validatePlan';
 
 /**
  * EC2's bucket for mutating calls, 50 tokens refilled at 5 per second per account and
- * region (aws-facts §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
+ * region (docs/aws-facts.md §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
  * the resource-intensive bucket of the same size.
  */
 export const EC2_MUTATING_BUCKET: TokenBucketOptions = { capacity: 50, refillPerSecond: 5 };
@@ -81,7 +81,7 @@ export interface ApplyPlanOptions {
 /** A failure of the checkpoint store: the apply cannot know what it recorded, so it stops at once. */
 export class CheckpointStoreError extends Error {
   constructor(readonly planId: string, readonly stepKey: string, readonly cause: unknown) {
-    super(`Could not record step '${stepKey}' of plan ${planId}: ${errorText(cause)}`);
+    super(`Could not record step '${stepKey}' of plan ${planId}: ${oneLineErrorText(cause)}`);
     this.name = 'CheckpointStoreError';
   }
 }
@@ -159,7 +159,7 @@ export async function applyPlan(plan: Plan, options: ApplyPlanOptions): Promise<
     }
 
     if (output === undefined) {
-      const error = `${errorText(failure)} (${step.type}${step.cell ? ` in ${cellId(step.cell)}` : ''})`;
+      const error = `${oneLineErrorText(failure)} (${step.type}${step.cell ? ` in ${cellId(step.cell)}` : ''})`;
       await record(step.key, {
         status: 'failed',
         ...(ran ? { output: { runStarted: true } } : {}),
@@ -215,25 +215,4 @@ function contextFor(
     describe: limited(deps.readLimiter, cell && `ec2:${cell}`),
     signal: deps.signal,
   };
-}
-
-/**
- * `RouteAlreadyExists: The route identified by 10.65.0.0/16 already exists.` The text is
- * stored and shown to people, so it keeps one line and never a credential.
- */
-export function errorText(error: unknown): string {
-  const shape = (typeof error === 'object' && error !== null ? error : {}) as {
-    name?: string;
-    Code?: string;
-    message?: string;
-    $metadata?: { httpStatusCode?: number };
-  };
-  const message = (shape.message ?? String(error)).split('\n')[0].trim();
-  let name = shape.Code ?? shape.name;
-  if (name === 'Error' || name === 'SyntaxError') {
-    const status = shape.$metadata?.httpStatusCode;
-    name = status && status >= 500 ? `HTTP ${status}` : undefined;
-  }
-  const text = name && name !== message ? `${name}: ${message}` : message;
-  return redactSecrets(text.length > 500 ? `${text.slice(0, 499)}…` : text);
 }

@@ -22,3 +22,13 @@ export { applyPlan, planStatus, EC2_MUTATING_BUCKET, CheckpointStoreError } from
 export type { ApplyPlanOptions, ApplyResult, StepResult, StepProgressEvent, StepVia } from './applyPlan';
 export { buildDestroyPlan } from './destroyPlan';
 export type { DestroyPlan, UnsettledStep } from './destroyPlan';
+export {
+  cellOfStep,
+  ec2OfStep,
+  stepEc2,
+  createdIf,
+  withFabricTags,
+  undoStep,
+  deleteExecutor,
+} from './awsExecutors';
+export type { AwsStepAccess, StepEc2 } from './awsExecutors';

@@ -9,7 +9,7 @@ import type {
   ServiceOutputTypes as QuotasOutput,
 } from '@aws-sdk/client-service-quotas';
 import type { Command } from '@aws-sdk/types';
-import type { CellRef } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
 import type { RequestLimiter } from '../../aws';
 import { DiscoveryStepError } from './errors';
 
@@ -53,7 +53,7 @@ export class CellApi {
   private async send<O>(service: string, command: object, call: () => Promise<O>): Promise<O> {
     const operation = command.constructor.name.replace(/Command$/, '');
     const { cell, limiter, signal } = this.deps;
-    await limiter.acquire(`${service}:${cell.accountId}/${cell.region}`, signal);
+    await limiter.acquire(`${service}:${cellId(cell)}`, signal);
     try {
       return await call();
     } catch (error) {

@@ -3,7 +3,7 @@ import { CellApi } from './CellApi';
 
 /**
  * The cell's AZ name → AZ-ID map, as this account sees it. Names are shuffled per
- * account in older regions (aws-facts §1), so every offering is keyed on the ID and the
+ * account in older regions (docs/aws-facts.md §1), so every offering is keyed on the ID and the
  * name is kept only to show people. Local and Wavelength zones are left out: GPU
  * capacity pools live in regular AZs. (DescribeAvailabilityZones is not paginated.)
  */

@@ -1,6 +1,6 @@
 import { DescribeCapacityReservationsCommand } from '@aws-sdk/client-ec2';
 import { CellApi } from './CellApi';
-import { chunked, collectPages } from './paginate';
+import { chunked, collectPages } from '../../aws/paginate';
 
 /** An active reservation the cell's account can launch into. */
 export interface DiscoveredReservation {

@@ -1,16 +1,18 @@
 import {
   CellRef,
+  cellId,
   CellStatus,
   InstanceTypeInfo,
   Offering,
 } from '@internal/backstage-plugin-fabric-common';
 import { FabricClock, RequestLimiter, systemClock, TokenBucketLimiter } from '../../aws';
+import { describeAwsError } from '../../aws/errors';
 import { EstateAccount } from '../../estate';
 import { discoverAzMap } from './availabilityZones';
 import { discoverCapacityReservations } from './capacityReservations';
 import { CellApi } from './CellApi';
 import { cellOfferings } from './cellOfferings';
-import { cellErrorMessage, describeAwsError, DiscoveryStepError } from './errors';
+import { cellErrorMessage, DiscoveryStepError } from './errors';
 import { discoverInstanceTypes } from './instanceTypes';
 import { builtInOnDemandPrice, OnDemandPriceLookup } from './onDemandPrices';
 import { discoverSpotPlacementScores, DEFAULT_PLACEMENT_TARGET_CAPACITY } from './spotPlacementScores';
@@ -165,7 +167,7 @@ async function scanCell(
       if (signal.aborted) throw error;
       const reason = error instanceof DiscoveryStepError ? error.message : describeAwsError(error);
       warnings.push(`Spot placement scores unavailable: ${reason}`);
-      logger.warn('Spot placement scores unavailable', { cell: `${cell.accountId}/${region}`, error: reason });
+      logger.warn('Spot placement scores unavailable', { cell: cellId(cell), error: reason });
       return new Map<string, number>();
     }),
     discoverVcpuQuotas(api, families),
@@ -176,7 +178,7 @@ async function scanCell(
         warnings.push(
           `Capacity reservations unavailable, so no reserved offerings and on-demand headroom ignores unused ODCRs: ${reason}`,
         );
-        logger.warn('Capacity reservations unavailable', { cell: `${cell.accountId}/${region}`, error: reason });
+        logger.warn('Capacity reservations unavailable', { cell: cellId(cell), error: reason });
         return [];
       })
       .then(async found => ({

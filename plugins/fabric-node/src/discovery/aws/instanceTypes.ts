@@ -5,7 +5,7 @@ import {
 import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
 import { familyOf } from '../quotaClasses';
 import { CellApi } from './CellApi';
-import { collectPages } from './paginate';
+import { collectPages } from '../../aws/paginate';
 
 /**
  * The accelerator instance types of the configured families, with what placement needs

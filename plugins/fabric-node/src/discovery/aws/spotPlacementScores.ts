@@ -2,9 +2,9 @@ import { GetSpotPlacementScoresCommand } from '@aws-sdk/client-ec2';
 import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
 import { CellApi } from './CellApi';
 import { typeAzKey } from './offeringKey';
-import { collectPages } from './paginate';
+import { collectPages } from '../../aws/paginate';
 
-/** AWS scores a request with fewer instance types low (aws-facts §5). */
+/** AWS scores a request with fewer instance types low (docs/aws-facts.md §5). */
 export const MIN_TYPES_PER_PLACEMENT_QUERY = 3;
 
 /**

@@ -1,7 +1,7 @@
 import { _InstanceType, DescribeSpotPriceHistoryCommand } from '@aws-sdk/client-ec2';
 import { CellApi } from './CellApi';
 import { typeAzKey } from './offeringKey';
-import { chunked, collectPages } from './paginate';
+import { chunked, collectPages } from '../../aws/paginate';
 
 /**
  * The product the fabric launches: Linux in a VPC. Without this filter AWS returns one

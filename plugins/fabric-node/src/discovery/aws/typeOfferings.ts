@@ -1,6 +1,6 @@
 import { DescribeInstanceTypeOfferingsCommand } from '@aws-sdk/client-ec2';
 import { CellApi } from './CellApi';
-import { chunked, collectPages } from './paginate';
+import { chunked, collectPages } from '../../aws/paginate';
 
 /**
  * Which AZ-IDs of the cell offer each type: type → sorted AZ-IDs.

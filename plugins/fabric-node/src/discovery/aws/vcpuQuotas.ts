@@ -4,7 +4,8 @@ import {
 } from '@aws-sdk/client-service-quotas';
 import { QuotaClass, quotaCodesFor } from '../quotaClasses';
 import { CellApi } from './CellApi';
-import { describeAwsError, DiscoveryStepError } from './errors';
+import { awsErrorCode, describeAwsError } from '../../aws/errors';
+import { DiscoveryStepError } from './errors';
 
 /** A vCPU quota of one cell, and how sure the fabric is of it. */
 export interface VcpuQuota extends QuotaClass {
@@ -12,7 +13,7 @@ export interface VcpuQuota extends QuotaClass {
   /**
    * `applied`: the account's value from GetServiceQuota. `aws-default`: GetServiceQuota
    * had no value for the account (`NoSuchResourceException`), so AWS's default applies.
-   * `assumed-zero`: neither could be read; GPU defaults are 0 anyway (aws-facts §6), so 0
+   * `assumed-zero`: neither could be read; GPU defaults are 0 anyway (docs/aws-facts.md §6), so 0
    * is what an account that never asked for more really has.
    */
   source: 'applied' | 'aws-default' | 'assumed-zero';
@@ -60,5 +61,5 @@ async function readQuota(api: CellApi, quotaClass: QuotaClass): Promise<VcpuQuot
 
 function isNoSuchResource(error: unknown): boolean {
   const cause = error instanceof DiscoveryStepError ? error.cause : error;
-  return (cause as { name?: string } | undefined)?.name === 'NoSuchResourceException';
+  return awsErrorCode(cause) === 'NoSuchResourceException';
 }

@@ -3,14 +3,14 @@ import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
 import { quotaClassOf } from '../quotaClasses';
 import { DiscoveredReservation } from './capacityReservations';
 import { CellApi } from './CellApi';
-import { chunked, collectPages } from './paginate';
+import { chunked, collectPages } from '../../aws/paginate';
 
 /**
  * vCPUs currently counted against each quota code of the cell.
  *
  * Running and pending instances of the given types, from a DescribeInstances that is
  * both filtered and paginated: unfiltered, unpaginated DescribeInstances draws from
- * EC2's small 50-token bucket, filtered or paginated from the 100-token one (aws-facts §9).
+ * EC2's small 50-token bucket, filtered or paginated from the 100-token one (docs/aws-facts.md §9).
  * A spot instance counts against the spot quota, a Capacity Block instance against none,
  * everything else against the on-demand quota. Unused slots of the account's own ODCRs
  * also count against on-demand: the quota is consumed by the reservation, not by its use

@@ -1,4 +1,5 @@
-import { buildDemoInventory, demoAccounts, demoAzMap, demoRegions } from './demoEstate';
+import { demoAccounts, demoRegions } from '../../estate/demoEstate';
+import { buildDemoInventory, demoAzMap } from './demoEstate';
 
 describe('the demo estate', () => {
   const inventory = buildDemoInventory(new Date('2026-11-29T12:00:00Z'));

@@ -3,23 +3,15 @@ import {
   Inventory,
   Offering,
 } from '@internal/backstage-plugin-fabric-common';
+import { demoAccounts, demoRegions } from '../../estate/demoEstate';
 import { quotaClassOf, familyOf } from '../quotaClasses';
 import { demoInstanceTypes, demoOnDemandPrices } from './instanceTypes';
 
-/**
- * The built-in demo estate: four accounts in three older regions, so AZ names map to
- * different physical zones per account exactly as they do in real accounts created
- * before November 2025 (aws-facts §1). It lets the portal tell a true story without AWS:
- * spot discounts, quota walls, one capacity block and one stale cell.
+/*
+ * The built-in demo estate's inventory, over the demo accounts and regions of
+ * `estate/demoEstate.ts`. It lets the portal tell a true story without AWS: spot
+ * discounts, quota walls, one capacity block and one stale cell.
  */
-export const demoAccounts = [
-  { id: '111111111111', name: 'ml-platform-hub', role: 'hub' as const },
-  { id: '222222222222', name: 'ml-research', role: 'member' as const },
-  { id: '333333333333', name: 'ml-inference', role: 'member' as const },
-  { id: '444444444444', name: 'network', role: 'network' as const },
-];
-
-export const demoRegions = ['us-east-1', 'us-west-2', 'eu-west-1'];
 
 const regionAzIds: Record<string, string[]> = {
   'us-east-1': ['use1-az1', 'use1-az2', 'use1-az3', 'use1-az4', 'use1-az5', 'use1-az6'],
@@ -83,7 +75,7 @@ const regionPriceUplift: Record<string, number> = {
 };
 
 /**
- * vCPU quotas per account; GPU quota defaults are 0 (aws-facts §6), so an account
+ * vCPU quotas per account; GPU quota defaults are 0 (docs/aws-facts.md §6), so an account
  * only has what it asked for. The walls are deliberate: research has no spot P5,
  * inference has no on-demand P quota at all, and the network account runs no GPUs.
  */
@@ -175,7 +167,7 @@ export function buildDemoInventory(now: Date = new Date()): Inventory {
   }
 
   // A p5 capacity block the hub bought for a training run: reserved capacity that
-  // does not count against on-demand quota (aws-facts §6, §7).
+  // does not count against on-demand quota (docs/aws-facts.md §6, §7).
   offerings.push({
     accountId: '111111111111',
     region: 'us-east-1',

@@ -7,15 +7,16 @@ import {
   RamApi,
   RamResourceShare,
   RamResourceShareAssociation,
-} from '../RamApi';
+} from '../../aws/ram';
 
 /**
- * RAM for the island tests, in memory. `@aws-sdk/client-ram` is not a dependency of the
- * engine, and moto's RAM would add nothing: it has no cross-account effect (a shared
- * subnet never appears in the participant) and answers AssociateResourceShare with an
- * HTML 404 (shared/reference/moto.md). This fake keeps what the executors rely on: one
- * share per `clientToken`, statuses ACTIVE → DELETED, associations per principal and
- * resource, and `UnknownResourceException` for an unknown ARN.
+ * RAM for the island tests, in memory. moto's RAM would add little here: it has no
+ * cross-account effect (a shared subnet never appears in the participant) and answers
+ * AssociateResourceShare with an HTML 404 (shared/reference/moto.md); the production
+ * client is exercised against moto in `aws/ram.moto.test.ts`. This fake keeps what the
+ * executors rely on: one share per `clientToken`, statuses ACTIVE → DELETED,
+ * associations per principal and resource, and `UnknownResourceException` for an
+ * unknown ARN.
  */
 export class InMemoryRam implements RamApi {
   readonly shares = new Map<string, RamResourceShare & { resourceArns: string[]; principals: string[] }>();

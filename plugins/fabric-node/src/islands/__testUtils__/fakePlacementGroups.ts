@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { EC2Client, EC2ServiceException, PlacementGroup, Tag } from '@aws-sdk/client-ec2';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
 
 const INTERCEPTED = ['CreatePlacementGroupCommand', 'DescribePlacementGroupsCommand', 'DeletePlacementGroupCommand'];
 
@@ -36,8 +36,8 @@ export class FakePlacementGroups {
   }
 
   private answer(command: string, input: Record<string, any>, cell: CellRef): Record<string, unknown> {
-    const key = (name: string) => `${cell.accountId}/${cell.region}/${name}`;
-    const inCell = [...this.groups.entries()].filter(([k]) => k.startsWith(`${cell.accountId}/${cell.region}/`)).map(([, g]) => g);
+    const key = (name: string) => `${cellId(cell)}/${name}`;
+    const inCell = [...this.groups.entries()].filter(([k]) => k.startsWith(`${cellId(cell)}/`)).map(([, g]) => g);
     switch (command) {
       case 'CreatePlacementGroupCommand': {
         const name = input.GroupName as string;

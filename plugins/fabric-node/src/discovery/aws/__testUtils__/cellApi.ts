@@ -2,6 +2,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { CellRef } from '@internal/backstage-plugin-fabric-common';
 import { RequestLimiter } from '../../../aws';
+import { discoverAzMap } from '../availabilityZones';
 import { CellApi } from '../CellApi';
 
 /** A limiter that grants at once and counts what it granted, per key. */
@@ -31,4 +32,13 @@ export function testCellApi(
     limiter,
     signal: new AbortController().signal,
   });
+}
+
+/** The account's AZ name → AZ-ID map in the cell, read as discovery reads it (for moto tests). */
+export async function readAzMap(
+  clients: { ec2: EC2Client; serviceQuotas: ServiceQuotasClient },
+  cell: CellRef,
+): Promise<Record<string, string>> {
+  const api = new CellApi({ cell, ...clients, limiter: new CountingLimiter(), signal: new AbortController().signal });
+  return discoverAzMap(api);
 }

@@ -1,8 +1,16 @@
+import {
+  AssociateResourceShareCommand,
+  CreateResourceShareCommand,
+  DeleteResourceShareCommand,
+  GetResourceShareAssociationsCommand,
+  GetResourceSharesCommand,
+  RAMClient,
+} from '@aws-sdk/client-ram';
+
 /**
  * The slice of AWS RAM the islands use, in `@aws-sdk/client-ram`'s own shapes and method
- * names (its aggregated `RAM` class has exactly these methods), so the backend can hand
- * in `new RAM(config)` for a cell or a thin adapter. The engine does not depend on
- * `@aws-sdk/client-ram` itself.
+ * names. Production hands in {@link ramApiOf} over a cell's `RAMClient`
+ * (`AwsClientFactory.ram`); tests may hand in a fake of the same slice.
  */
 export interface RamApi {
   createResourceShare(input: CreateResourceShareInput): Promise<{ resourceShare?: RamResourceShare }>;
@@ -49,19 +57,22 @@ export interface GetResourceSharesInput {
 
 export type RamResourceShareStatus = 'PENDING' | 'ACTIVE' | 'FAILED' | 'DELETING' | 'DELETED';
 
+export type RamAssociationStatus = 'ASSOCIATING' | 'ASSOCIATED' | 'FAILED' | 'DISASSOCIATING' | 'DISASSOCIATED';
+
 export interface RamResourceShare {
   resourceShareArn?: string;
   name?: string;
   owningAccountId?: string;
   allowExternalPrincipals?: boolean;
   status?: RamResourceShareStatus | string;
-  tags?: RamTag[];
+  /** RAM answers its tags' fields as optional. */
+  tags?: Array<Partial<RamTag>>;
 }
 
 export interface GetResourceShareAssociationsInput {
   associationType: 'PRINCIPAL' | 'RESOURCE';
   resourceShareArns?: string[];
-  associationStatus?: string;
+  associationStatus?: RamAssociationStatus;
   nextToken?: string;
 }
 
@@ -70,4 +81,18 @@ export interface RamResourceShareAssociation {
   associatedEntity?: string;
   associationType?: 'PRINCIPAL' | 'RESOURCE' | string;
   status?: string;
+}
+
+/**
+ * The islands' slice of RAM over the real client: each method sends its command, so the
+ * engine's calls are exactly the SDK's and no cast stands between them.
+ */
+export function ramApiOf(client: RAMClient): RamApi {
+  return {
+    createResourceShare: input => client.send(new CreateResourceShareCommand(input)),
+    getResourceShares: input => client.send(new GetResourceSharesCommand(input)),
+    deleteResourceShare: input => client.send(new DeleteResourceShareCommand(input)),
+    getResourceShareAssociations: input => client.send(new GetResourceShareAssociationsCommand(input)),
+    associateResourceShare: input => client.send(new AssociateResourceShareCommand(input)),
+  };
 }

@@ -1,11 +1,11 @@
 import { DescribeRouteTablesCommand, DescribeVpcsCommand, EC2Client } from '@aws-sdk/client-ec2';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
-import { FabricConfig, regionsOf } from '../../estate';
-import type { MeshVpc } from '../../network';
-import { describeAwsError } from './errors';
+import { CellRef, cellId, FABRIC_LABEL_PREFIX } from '@internal/backstage-plugin-fabric-common';
+import { describeAwsError } from '../aws/errors';
+import { FabricConfig, regionsOf } from '../estate';
+import type { MeshVpc } from './planMesh';
 
 /** Tag that enrols a VPC in the peering mesh: `fabric.cloudspectra.io/mesh = true`. */
-export const MESH_VPC_TAG = 'fabric.cloudspectra.io/mesh';
+export const MESH_VPC_TAG = `${FABRIC_LABEL_PREFIX}/mesh`;
 
 /** The VPCs of the mesh, their route tables, and the cells that could not be read. */
 export interface MeshVpcDiscovery {
@@ -48,7 +48,7 @@ export async function discoverMeshVpcs(options: {
             result.routeCounts[table.RouteTableId] = table.Routes?.length ?? 0;
           }
           result.vpcs.push({
-            cell: `${cell.accountId}/${cell.region}`,
+            cell: cellId(cell),
             accountId: cell.accountId,
             region: cell.region,
             vpcId: vpc.VpcId,

@@ -1,12 +1,28 @@
 /**
- * Follows `NextToken` until AWS stops returning one. Every discovery list call goes
- * through here: paginated calls draw from EC2's larger token bucket (aws-facts §9), and
- * an unfollowed token would silently drop data. A token that comes back twice means the
- * server is looping; failing beats spinning until the cell times out.
+ * Follows `NextToken` until AWS stops returning one. Every list call goes through here:
+ * paginated calls draw from EC2's larger token bucket (docs/aws-facts.md §9), and an
+ * unfollowed token would silently drop data. A token that comes back twice means the
+ * server is looping; failing beats spinning until the call times out.
  */
 export async function collectPages<Page extends { NextToken?: string }, Item>(
   fetchPage: (nextToken: string | undefined) => Promise<Page>,
   itemsOf: (page: Page) => Item[] | undefined,
+): Promise<Item[]> {
+  return followTokens(fetchPage, itemsOf, page => page.NextToken);
+}
+
+/** {@link collectPages} for the APIs (RAM among them) that spell the token `nextToken`. */
+export async function collectCamelCasePages<Page extends { nextToken?: string }, Item>(
+  fetchPage: (nextToken: string | undefined) => Promise<Page>,
+  itemsOf: (page: Page) => Item[] | undefined,
+): Promise<Item[]> {
+  return followTokens(fetchPage, itemsOf, page => page.nextToken);
+}
+
+async function followTokens<Page, Item>(
+  fetchPage: (nextToken: string | undefined) => Promise<Page>,
+  itemsOf: (page: Page) => Item[] | undefined,
+  tokenOf: (page: Page) => string | undefined,
 ): Promise<Item[]> {
   const items: Item[] = [];
   const seen = new Set<string>();
@@ -14,7 +30,7 @@ export async function collectPages<Page extends { NextToken?: string }, Item>(
   do {
     const page = await fetchPage(nextToken);
     items.push(...(itemsOf(page) ?? []));
-    nextToken = page.NextToken || undefined;
+    nextToken = tokenOf(page) || undefined;
     if (nextToken !== undefined) {
       if (seen.has(nextToken)) throw new Error('Pagination loop: the same NextToken came back twice');
       seen.add(nextToken);

@@ -1,6 +1,7 @@
-import type { MeshVpc } from '../../network';
-import { planCidrs } from '../../network';
-import { demoAccounts, demoRegions } from './demoEstate';
+import { cellId } from '@internal/backstage-plugin-fabric-common';
+import { demoAccounts, demoRegions } from '../estate';
+import { planCidrs } from './cidr';
+import type { MeshVpc } from './planMesh';
 
 /**
  * One VPC per GPU cell of the demo estate, with CIDRs the planner allocates from a
@@ -15,10 +16,10 @@ export function demoMeshVpcs(): MeshVpc[] {
     supernet: '10.64.0.0/12',
     prefixLength: 16,
     existing: [],
-    newCells: cells.map(c => `${c.accountId}/${c.region}`),
+    newCells: cells.map(cellId),
   });
   return cells.map((cell, i) => {
-    const name = `${cell.accountId}/${cell.region}`;
+    const name = cellId(cell);
     const suffix = `${cell.accountId.slice(0, 4)}${cell.region.replace(/-/g, '')}`;
     return {
       cell: name,
