@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FABRIC_INTENTS, FabricIntent } from './annotations';
 import { CapacityType } from './types';
+import type { RefusalRule } from './refusals';
 import { accountIdSchema, azIdSchema, entityRefSchema, instanceTypeSchema, regionSchema } from './vocabulary';
 
 /**
@@ -267,6 +268,8 @@ export interface Placement {
   /** The decision in plain words, in the order it was taken. */
   reasons: string[];
   refusal?: string;
+  /** The rule behind `refusal` (see REFUSAL_RULES), so nobody reads its words to act on it. */
+  refusalRule?: RefusalRule;
   /** For cannot-place-now: the most GPUs that could be placed now under the same rules. */
   largestFeasibleGpus?: number;
   cost: {

@@ -109,12 +109,6 @@ export class IslandRefusedError extends FabricRefusal {
   }
 }
 
-/**
- * @deprecated The EFA rule now has one wording, `EFA_LOCALITY_RULE` of
- * `@internal/backstage-plugin-fabric-common`; refusals carry a rule id instead of text to
- * match. Kept until the backend stops matching this text.
- */
-export const EFA_SINGLE_AZ_REASON = EFA_LOCALITY_RULE;
 
 /** Families that carry no EFA traffic to any other type (docs/aws-facts.md §2.1). */
 const EFA_ISOLATED_FAMILIES = ['p4d', 'p4de', 'dl1'];

@@ -4,7 +4,6 @@ export {
   islandFromPlacement,
   IslandRefusedError,
   islandRefusalRule,
-  EFA_SINGLE_AZ_REASON,
   MAX_ISLAND_ID_LENGTH,
 } from './IslandSpec';
 export type { IslandSpec, IslandCapacityReservation, IslandValidation, IslandFromPlacementOptions } from './IslandSpec';

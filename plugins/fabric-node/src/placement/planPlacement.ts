@@ -53,7 +53,11 @@ function decide(
   ];
   const verdict = checkGuardrails(request, inventory);
   if (verdict.refusal) {
-    return { ...empty('refused', [], [...reasons, verdict.refusal]), refusal: verdict.refusal };
+    return {
+      ...empty('refused', [], [...reasons, verdict.refusal]),
+      refusal: verdict.refusal,
+      ...(verdict.rule ? { refusalRule: verdict.rule } : {}),
+    };
   }
   reasons.push(...verdict.notes);
 

@@ -40,17 +40,17 @@ export class IslandPlanner {
         ...(options as any),
         hub: (options as any).hub ?? hub,
       });
-      if (!derived.ok) throw islandRefusal(derived.reasons);
+      if (!derived.ok) throw islandRefusal(derived);
       spec = derived.spec;
     }
     const validation = validateIsland(spec, inventory);
-    if (!validation.ok) throw islandRefusal(validation.reasons);
+    if (!validation.ok) throw islandRefusal(validation);
     const id = randomUUID();
     let plan: Plan;
     try {
       plan = planIsland(validation.spec, { inventory, owner: createdBy, planId: id });
     } catch (error) {
-      if (error instanceof IslandRefusedError) throw islandRefusal(error.reasons);
+      if (error instanceof IslandRefusedError) throw islandRefusal(error);
       throw error;
     }
     return savePlanned(this.deps, {

@@ -1,15 +1,8 @@
-import { cellId } from '@internal/backstage-plugin-fabric-common';
 import {
-  AwsClientFactory,
-  demoMeshVpcs,
-  discoverMeshVpcs,
-  estimateMeshCost,
-  ExistingPeering,
-  FabricConfig,
-  lookupMeshPeerings,
-  MeshVpc,
-  planMesh,
   buildDestroyPlan,
+  estimateMeshCost,
+  loadMeshTopology,
+  planMesh,
   PlanStep,
   StepExecutor,
   UnsettledStep,
@@ -74,7 +67,7 @@ export class MeshPlanner {
 
   async plan(request: MeshPlanRequest, createdBy: string): Promise<PlanRecord> {
     const { config, awsClients } = this.deps;
-    const topology = await loadMeshTopology(config, awsClients);
+    const topology = await loadMeshTopology({ config, clients: awsClients, accountOf: enrolledAccountLookup(config) });
     const { vpcs } = topology;
     const id = randomUUID();
     const mesh = planMesh({
@@ -111,35 +104,4 @@ export class MeshPlanner {
       },
     });
   }
-}
-
-/** The mesh VPCs, what already peers them, and the cells that could not be read. */
-interface MeshTopology {
-  vpcs: MeshVpc[];
-  routeCounts: Record<string, number>;
-  unreadableCells: Array<{ cell: string; error: string }>;
-  existingPeerings?: ExistingPeering[];
-}
-
-/**
- * Chooses where the mesh VPCs come from: the demo's, or discovered in every enrolled
- * cell with their existing peerings. Kept here until the engine offers the same choice
- * as one function; then this becomes a call to it.
- */
-async function loadMeshTopology(config: FabricConfig, awsClients?: AwsClientFactory): Promise<MeshTopology> {
-  if (config.estate.source === 'demo') {
-    return { vpcs: demoMeshVpcs(), routeCounts: {}, unreadableCells: [] };
-  }
-  if (!awsClients) throw new Error('An aws estate needs AWS clients');
-  const accountOf = enrolledAccountLookup(config);
-  const found = await discoverMeshVpcs({
-    config,
-    ec2: cell => awsClients.ec2(cell, accountOf(cell.accountId)),
-  });
-  return {
-    vpcs: found.vpcs,
-    routeCounts: found.routeCounts,
-    unreadableCells: found.errors.map(e => ({ cell: cellId(e.cell), error: e.error })),
-    existingPeerings: await lookupMeshPeerings({ clients: awsClients, accountOf }, found.vpcs),
-  };
 }

@@ -1,12 +1,7 @@
-import { RAM } from '@aws-sdk/client-ram';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
 import {
-  AwsClientFactory,
-  FabricConfig,
   islandExecutors,
   kubernetesExecutors,
   meshExecutors,
-  RamApi,
   StepExecutor,
 } from '@internal/backstage-plugin-fabric-node';
 import { enrolledAccountLookup, PlanningDeps } from './planningDeps';
@@ -27,23 +22,9 @@ export function fabricStepExecutors(
     ...islandExecutors({
       clients: awsClients,
       accountOf,
-      ram: cell => ramClient(config, awsClients, cell),
+      ram: cell => awsClients.ram(cell, accountOf(cell.accountId)),
       kubernetes,
     }),
     ...extra,
   ];
-}
-
-/**
- * RAM of one cell, with the enrolled account's credentials. Built here until the
- * engine's client factory makes RAM clients like it makes EC2 ones; then this becomes
- * `awsClients.ram(cell, account)`.
- */
-function ramClient(config: FabricConfig, awsClients: AwsClientFactory, cell: CellRef): RamApi {
-  return new RAM({
-    region: cell.region,
-    endpoint: config.aws.endpoint,
-    maxAttempts: config.aws.maxAttempts,
-    credentials: awsClients.credentialsFor(enrolledAccountLookup(config)(cell.accountId)) as any,
-  }) as unknown as RamApi;
 }
