@@ -13,10 +13,10 @@ import {
   CapacityResponse,
   CapacityRow,
   CellStatus,
+  EstateResponse,
   FabricHealth,
   PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
-import { EstateResponse } from '../api/FabricApi';
 
 export const TAKEN_AT = new Date().toISOString();
 

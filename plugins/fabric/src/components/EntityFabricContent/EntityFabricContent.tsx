@@ -20,6 +20,7 @@ import { PlacementsCard } from './PlacementsCard';
 import {
   CapacityRow,
   FABRIC_GPU_ANNOTATION,
+  FABRIC_INTENTS,
   FABRIC_WORKLOAD_ANNOTATION,
   FabricIntent,
   isFabricIntent,
@@ -27,6 +28,9 @@ import {
 import { CapacityFilter, fabricApiRef } from '../../api/FabricApi';
 import { azLabel, usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
+
+/** `throughput, tightly-coupled or balanced` */
+const knownIntents = `${FABRIC_INTENTS.slice(0, -1).join(', ')} or ${FABRIC_INTENTS[FABRIC_INTENTS.length - 1]}`;
 
 const intentText: Record<FabricIntent, string> = {
   throughput:
@@ -100,7 +104,7 @@ export const EntityFabricContent = () => {
     return (
       <WarningPanel
         title="Unknown fabric intent"
-        message={`The annotation ${FABRIC_WORKLOAD_ANNOTATION} is "${annotation}"; use throughput, tightly-coupled or balanced.`}
+        message={`The annotation ${FABRIC_WORKLOAD_ANNOTATION} is "${annotation}"; use ${knownIntents}.`}
       />
     );
   }

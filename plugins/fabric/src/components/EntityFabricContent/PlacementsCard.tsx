@@ -14,7 +14,7 @@ import { useApi, useRouteRef } from '@backstage/core-plugin-api';
 import { rootRouteRef } from '../../routes';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
+import { cellId, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import { fabricApiRef } from '../../api/FabricApi';
 import { usd } from '../shared/format';
 
@@ -39,7 +39,7 @@ const columns: TableColumn<Row>[] = [
   {
     title: 'Where (AZ-ID · cell)',
     render: r =>
-      [...new Set(r.placement.chosen.map(c => `${c.azId} (${c.azName}) · ${c.accountId}/${c.region}`))].join(', ') || '—',
+      [...new Set(r.placement.chosen.map(c => `${c.azId} (${c.azName}) · ${cellId(c)}`))].join(', ') || '—',
   },
   { title: 'Compute $/h', render: r => usd(r.placement.cost.computePerHour) },
   { title: 'Network $/month', render: r => usd(r.placement.cost.networkPerMonth) },
@@ -90,7 +90,7 @@ const PlacementDetail = ({ record }: { record: PlacementRecord }) => (
           {record.placement.rejected.slice(0, 8).map((r, i) => (
             <li key={i}>
               <Typography variant="body2">
-                {r.instanceType} {r.capacityType} in {r.azId} ({r.accountId}/{r.region}): {r.reason}
+                {r.instanceType} {r.capacityType} in {r.azId} ({cellId(r)}): {r.reason}
               </Typography>
             </li>
           ))}

@@ -22,6 +22,7 @@ import Typography from '@material-ui/core/Typography';
 import {
   CapacityResponse,
   CapacityRow,
+  cellId,
   CellStatus,
   EstateAccountView,
 } from '@internal/backstage-plugin-fabric-common';
@@ -227,7 +228,7 @@ export const FabricEstatePage = () => {
                 title={`${state.value.capacity.staleCells.length} cell(s) stale: results are partial`}
                 message={state.value.capacity.staleCells.map((c, i) => (
                   // One line per stale cell: a joined string would run them together.
-                  <Fragment key={`${c.accountId}/${c.region}`}>
+                  <Fragment key={cellId(c)}>
                     {i > 0 && <br />}
                     <span>{`${c.accountName} ${c.region}: ${c.error ?? 'no data'}`}</span>
                   </Fragment>
@@ -301,7 +302,7 @@ export const FabricEstatePage = () => {
                   <Table
                     options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
                     columns={cellColumns}
-                    data={state.value.estate.cells.map(c => ({ ...c, id: `${c.accountId}/${c.region}` }))}
+                    data={state.value.estate.cells.map(c => ({ ...c, id: cellId(c) }))}
                   />
                 </InfoCard>
               </Grid>

@@ -10,8 +10,8 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { CellStatus } from '@internal/backstage-plugin-fabric-common';
-import { EstateResponse, fabricApiRef } from '../../api/FabricApi';
+import { CellStatus, EstateResponse } from '@internal/backstage-plugin-fabric-common';
+import { fabricApiRef } from '../../api/FabricApi';
 import { rootRouteRef } from '../../routes';
 import { age } from '../shared/format';
 

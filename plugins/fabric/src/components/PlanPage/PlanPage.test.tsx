@@ -1,7 +1,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { Route, Routes } from 'react-router-dom';
-import { FabricApi, fabricApiRef, PlanView } from '../../api/FabricApi';
+import { PlanView } from '@internal/backstage-plugin-fabric-common';
+import { FabricApi, fabricApiRef } from '../../api/FabricApi';
 import { PlanPage } from './PlanPage';
 
 const plan = (status: PlanView['status'], stepStatus: Array<'pending' | 'running' | 'done' | 'failed'>): PlanView => ({

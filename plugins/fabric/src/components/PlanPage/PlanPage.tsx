@@ -20,7 +20,8 @@ import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import { fabricApiRef, PlanStepView, PlanView } from '../../api/FabricApi';
+import { cellId, PlanStepView, PlanView } from '@internal/backstage-plugin-fabric-common';
+import { fabricApiRef } from '../../api/FabricApi';
 import { usd } from '../shared/format';
 
 const stepStatus = (step: PlanStepView) => {
@@ -95,7 +96,7 @@ export const PlanPage = () => {
       id: step.key,
       index: i + 1,
       type: planned?.type ?? '',
-      cell: planned?.cell ? `${planned.cell.accountId}/${planned.cell.region}` : '',
+      cell: planned?.cell ? cellId(planned.cell) : '',
     };
   });
   const done = rows.filter(r => r.status === 'done').length;
