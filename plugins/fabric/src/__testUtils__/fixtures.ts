@@ -17,6 +17,7 @@ import {
   FabricHealth,
   PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
+import { CapacityFilter } from '../api/FabricApi';
 
 export const TAKEN_AT = new Date().toISOString();
 
@@ -382,6 +383,24 @@ function zonesOf(rows: CapacityResponse['rows']): CapacityResponse['byAzId'] {
 
 h100EfaCapacity.byAzId = zonesOf(h100EfaCapacity.rows);
 estateCapacity.byAzId = zonesOf(estateCapacity.rows);
+
+/**
+ * What `capacity(filter)` answers for {@link estateCapacity} when asked for one region
+ * and/or GPU, as the estate page's drill-down asks: the matching rows and their sums.
+ */
+export function estateCapacityFor(filter: CapacityFilter = {}): CapacityResponse {
+  const { region, gpu } = filter;
+  if (!region && !gpu) return estateCapacity;
+  const matches = (row: { region: string; gpu: string }) =>
+    (!region || row.region === region) && (!gpu || row.gpu.toLowerCase() === gpu.toLowerCase());
+  const rows = estateCapacity.rows.filter(matches);
+  return {
+    ...estateCapacity,
+    rows,
+    byRegionAndGpu: estateCapacity.byRegionAndGpu.filter(matches),
+    byAzId: zonesOf(rows),
+  };
+}
 
 /** A stored placement: a 16-GPU gang on the hub's p5 capacity block in use1-az4. */
 export const placedTrainingRun: PlacementRecord = {

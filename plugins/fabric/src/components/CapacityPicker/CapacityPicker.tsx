@@ -1,7 +1,5 @@
-import { ChangeEvent, Fragment, useMemo } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import { ChangeEvent, Fragment } from 'react';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import FormControl from '@material-ui/core/FormControl';
 import FormHelperText from '@material-ui/core/FormHelperText';
@@ -14,13 +12,11 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { fabricApiRef } from '../../api/FabricApi';
+import { useCapacityChoices } from '../../hooks/useCapacityChoices';
 import { usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
 import {
   CapacityNeed,
-  capacityChoices,
-  capacityFilterFor,
   FabricCapacityPickerValue,
   needFromForm,
 } from './capacityChoices';
@@ -61,15 +57,7 @@ export const FabricCapacityPicker = (props: FieldExtensionComponentProps<FabricC
   const { formData, onChange, schema, required, rawErrors, idSchema, disabled, readonly } = props;
   const form = props.formContext?.formData ?? props.registry?.formContext?.formData;
   const need = needFromForm(form);
-  const filter = capacityFilterFor(need);
-  const filterKey = JSON.stringify(filter);
-  const api = useApi(fabricApiRef);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const state = useAsync(() => api.capacity(filter), [api, filterKey]);
-  const choices = useMemo(
-    () => (state.value ? capacityChoices(state.value, need.intent) : []),
-    [state.value, need.intent],
-  );
+  const { state, choices } = useCapacityChoices(need);
   const gang = need.intent === 'tightly-coupled';
   const selected = keyOf(formData);
   const listed = choices.some(

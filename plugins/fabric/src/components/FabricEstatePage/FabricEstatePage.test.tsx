@@ -7,6 +7,7 @@ import {
   demoEstate,
   demoHealth,
   estateCapacity,
+  estateCapacityFor,
   staleCell,
 } from '../../__testUtils__/fixtures';
 import { FabricEstatePage } from './FabricEstatePage';
@@ -14,7 +15,7 @@ import { FabricEstatePage } from './FabricEstatePage';
 function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
   return {
     health: jest.fn().mockResolvedValue(demoHealth),
-    capacity: jest.fn().mockResolvedValue(estateCapacity),
+    capacity: jest.fn(async filter => estateCapacityFor(filter)),
     estate: jest.fn().mockResolvedValue(demoEstate),
     plans: jest.fn().mockResolvedValue([]),
     ...overrides,
@@ -166,7 +167,8 @@ describe('FabricEstatePage', () => {
   });
 
   it('drills down to AZ-IDs when a summary row is selected', async () => {
-    await render(mockApi());
+    const api = mockApi();
+    await render(api);
     await screen.findByText('demo estate');
 
     const summary = tableTitled(SUMMARY);
@@ -175,6 +177,8 @@ describe('FabricEstatePage', () => {
     )!;
     fireEvent.click(within(h100East).getByText('H100'));
     expect(await screen.findByText('H100 in us-east-1 by AZ-ID')).toBeVisible();
+    // The API sums the selection by AZ-ID.
+    expect(api.capacity).toHaveBeenCalledWith({ region: 'us-east-1', gpu: 'H100' });
 
     // One row per physical zone, with what each account calls it.
     const zones = dataRows(tableTitled('H100 in us-east-1 by AZ-ID'));
