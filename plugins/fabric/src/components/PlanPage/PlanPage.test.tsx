@@ -70,9 +70,9 @@ describe('PlanPage', () => {
     await waitFor(() => expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: applying · 1 of 2 steps done'));
     expect(api.applyPlan).toHaveBeenCalledWith('0f5e2c7a-1b2c-4d3e-8f90-123456789abc');
     // It polls while applying, and shows the failure and its reason when the apply stops.
-    await waitFor(
-      () => expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: failed · 1 of 2 steps done'),
-      { timeout: 5000 },
+    // (The next read comes 1.5 s later; setupTests allows long enough for it.)
+    await waitFor(() =>
+      expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: failed · 1 of 2 steps done'),
     );
     const failedRow = screen.getByText('Accept peering in research').closest('tr') as HTMLElement;
     expect(within(failedRow).getByText('OperationNotPermitted: not the accepter')).toBeVisible();
