@@ -14,14 +14,13 @@ export {
   fabricCapacityPickerValidation,
   type FabricCapacityPickerValue,
 } from './components/CapacityPicker';
-export {
-  fabricApiRef,
-  type FabricApi,
-  type CapacityFilter,
-  type EstateResponse,
-  type PlanFilter,
-  type PlanSummary,
-  type PlanView,
-  type PlanStepView,
-} from './api/FabricApi';
+export { fabricApiRef, type FabricApi, type CapacityFilter } from './api/FabricApi';
+// The wire types the client returns, defined once in the common package.
+export type {
+  EstateResponse,
+  PlanFilter,
+  PlanSummary,
+  PlanView,
+  PlanStepView,
+} from '@internal/backstage-plugin-fabric-common';
 export { FabricClient } from './api/FabricClient';

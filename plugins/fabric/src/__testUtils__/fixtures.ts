@@ -13,10 +13,11 @@ import {
   CapacityResponse,
   CapacityRow,
   CellStatus,
+  EstateResponse,
   FabricHealth,
   PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
-import { EstateResponse } from '../api/FabricApi';
+import { CapacityFilter } from '../api/FabricApi';
 
 export const TAKEN_AT = new Date().toISOString();
 
@@ -105,83 +106,13 @@ export const h100EfaCapacity: CapacityResponse = {
   takenAt: TAKEN_AT,
   staleCells: [staleCell],
   rows: [
-    capacityRow(
-      'research',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1b',
-      'p5.48xlarge',
-      'spot',
-      16.87,
-      0,
-      { placementScore: 6 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1c',
-      'p5.48xlarge',
-      'spot',
-      20.53,
-      4,
-      { placementScore: 4 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1c',
-      'p5.48xlarge',
-      'reserved',
-      31.464,
-      4,
-      {
-        reservationId: 'cr-0demo5b1ock00001',
-        reservedInstances: 4,
-      },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1c',
-      'p5.48xlarge',
-      'on-demand',
-      55.04,
-      8,
-    ),
-    capacityRow(
-      'research',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1b',
-      'p5.48xlarge',
-      'on-demand',
-      55.04,
-      4,
-    ),
-    capacityRow(
-      'inference',
-      'us-west-2',
-      'usw2-az2',
-      'us-west-2c',
-      'p5.48xlarge',
-      'spot',
-      18.92,
-      2,
-      { placementScore: 3 },
-    ),
-    capacityRow(
-      'inference',
-      'us-west-2',
-      'usw2-az2',
-      'us-west-2c',
-      'p5.48xlarge',
-      'on-demand',
-      55.04,
-      0,
-    ),
+    capacityRow('research', 'us-east-1', 'use1-az4', 'us-east-1b', 'p5.48xlarge', 'spot', 16.87, 0, { placementScore: 6 }),
+    capacityRow('hub', 'us-east-1', 'use1-az4', 'us-east-1c', 'p5.48xlarge', 'spot', 20.53, 4, { placementScore: 4 }),
+    capacityRow('hub', 'us-east-1', 'use1-az4', 'us-east-1c', 'p5.48xlarge', 'reserved', 31.464, 4, { reservationId: 'cr-0demo5b1ock00001', reservedInstances: 4 }),
+    capacityRow('hub', 'us-east-1', 'use1-az4', 'us-east-1c', 'p5.48xlarge', 'on-demand', 55.04, 8),
+    capacityRow('research', 'us-east-1', 'use1-az4', 'us-east-1b', 'p5.48xlarge', 'on-demand', 55.04, 4),
+    capacityRow('inference', 'us-west-2', 'usw2-az2', 'us-west-2c', 'p5.48xlarge', 'spot', 18.92, 2, { placementScore: 3 }),
+    capacityRow('inference', 'us-west-2', 'usw2-az2', 'us-west-2c', 'p5.48xlarge', 'on-demand', 55.04, 0),
   ],
   byRegionAndGpu: [
     {
@@ -207,80 +138,13 @@ export const estateCapacity: CapacityResponse = {
   takenAt: TAKEN_AT,
   staleCells: [staleCell],
   rows: [
-    capacityRow(
-      'hub',
-      'eu-west-1',
-      'euw1-az2',
-      'eu-west-1a',
-      'g5.xlarge',
-      'spot',
-      0.42,
-      384,
-      { placementScore: 8 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1c',
-      'p5.48xlarge',
-      'spot',
-      20.53,
-      4,
-      { placementScore: 4 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1c',
-      'p5.48xlarge',
-      'on-demand',
-      55.04,
-      8,
-    ),
-    capacityRow(
-      'research',
-      'us-east-1',
-      'use1-az4',
-      'us-east-1b',
-      'p5.48xlarge',
-      'spot',
-      16.87,
-      0,
-      { placementScore: 6 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az2',
-      'us-east-1a',
-      'g6.xlarge',
-      'spot',
-      0.31,
-      384,
-      { placementScore: 9 },
-    ),
-    capacityRow(
-      'hub',
-      'us-east-1',
-      'use1-az2',
-      'us-east-1a',
-      'g6.xlarge',
-      'on-demand',
-      0.8,
-      384,
-    ),
-    capacityRow(
-      'hub',
-      'us-west-2',
-      'usw2-az2',
-      'us-west-2a',
-      'p5.48xlarge',
-      'on-demand',
-      55.04,
-      8,
-    ),
+    capacityRow('hub', 'eu-west-1', 'euw1-az2', 'eu-west-1a', 'g5.xlarge', 'spot', 0.42, 384, { placementScore: 8 }),
+    capacityRow('hub', 'us-east-1', 'use1-az4', 'us-east-1c', 'p5.48xlarge', 'spot', 20.53, 4, { placementScore: 4 }),
+    capacityRow('hub', 'us-east-1', 'use1-az4', 'us-east-1c', 'p5.48xlarge', 'on-demand', 55.04, 8),
+    capacityRow('research', 'us-east-1', 'use1-az4', 'us-east-1b', 'p5.48xlarge', 'spot', 16.87, 0, { placementScore: 6 }),
+    capacityRow('hub', 'us-east-1', 'use1-az2', 'us-east-1a', 'g6.xlarge', 'spot', 0.31, 384, { placementScore: 9 }),
+    capacityRow('hub', 'us-east-1', 'use1-az2', 'us-east-1a', 'g6.xlarge', 'on-demand', 0.8, 384),
+    capacityRow('hub', 'us-west-2', 'usw2-az2', 'us-west-2a', 'p5.48xlarge', 'on-demand', 55.04, 8),
   ],
   byRegionAndGpu: [
     {
@@ -383,6 +247,24 @@ function zonesOf(rows: CapacityResponse['rows']): CapacityResponse['byAzId'] {
 
 h100EfaCapacity.byAzId = zonesOf(h100EfaCapacity.rows);
 estateCapacity.byAzId = zonesOf(estateCapacity.rows);
+
+/**
+ * What `capacity(filter)` answers for {@link estateCapacity} when asked for one region
+ * and/or GPU, as the estate page's drill-down asks: the matching rows and their sums.
+ */
+export function estateCapacityFor(filter: CapacityFilter = {}): CapacityResponse {
+  const { region, gpu } = filter;
+  if (!region && !gpu) return estateCapacity;
+  const matches = (row: { region: string; gpu: string }) =>
+    (!region || row.region === region) && (!gpu || row.gpu.toLowerCase() === gpu.toLowerCase());
+  const rows = estateCapacity.rows.filter(matches);
+  return {
+    ...estateCapacity,
+    rows,
+    byRegionAndGpu: estateCapacity.byRegionAndGpu.filter(matches),
+    byAzId: zonesOf(rows),
+  };
+}
 
 /** A stored placement: a 16-GPU gang on the hub's p5 capacity block in use1-az4. */
 export const placedTrainingRun: PlacementRecord = {

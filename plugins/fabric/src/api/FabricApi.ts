@@ -1,48 +1,15 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import {
   CapacityResponse,
+  CapacityType,
   EstateResponse,
   FabricHealth,
   FabricIntent,
   PlacementRecord,
+  PlanFilter,
+  PlanSummary,
+  PlanView,
 } from '@internal/backstage-plugin-fabric-common';
-
-export type { EstateResponse };
-
-/** One step of a plan with its status, as `GET /plans/:id` returns it. @public */
-export interface PlanStepView {
-  key: string;
-  title: string;
-  status: 'pending' | 'running' | 'done' | 'failed';
-  via?: string;
-  error?: string;
-  output?: Record<string, unknown>;
-  startedAt?: string;
-  finishedAt?: string;
-}
-
-/** A stored plan with its steps' status. @public */
-export interface PlanView {
-  id: string;
-  kind: string;
-  subject: string;
-  status: 'planned' | 'applying' | 'applied' | 'failed';
-  createdBy: string;
-  createdAt: string;
-  updatedAt: string;
-  plan: { id: string; title: string; steps: Array<{ key: string; title: string; type: string; cell?: { accountId: string; region: string } }> };
-  details?: Record<string, any>;
-  steps: PlanStepView[];
-}
-
-/** A stored plan as `GET /plans` lists it: what {@link PlanView} shows, without step status. @public */
-export type PlanSummary = Omit<PlanView, 'steps'>;
-
-/** Filters of `GET /plans`. @public */
-export interface PlanFilter {
-  kind?: 'mesh' | 'island' | 'island-destroy' | 'mesh-destroy' | 'cells';
-  subject?: string;
-}
 
 /** Filters of a capacity query, as the backend accepts them. @public */
 export interface CapacityFilter {
@@ -51,7 +18,7 @@ export interface CapacityFilter {
   minGpus?: number;
   region?: string;
   azId?: string;
-  capacityType?: 'spot' | 'on-demand' | 'reserved';
+  capacityType?: CapacityType;
   efaOnly?: boolean;
   intent?: FabricIntent;
 }

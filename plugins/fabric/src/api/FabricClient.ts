@@ -1,14 +1,13 @@
 import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
-import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
 import {
-  CapacityFilter,
   EstateResponse,
-  FabricApi,
+  PlacementRecord,
   PlanFilter,
   PlanSummary,
   PlanView,
-} from './FabricApi';
+} from '@internal/backstage-plugin-fabric-common';
+import { CapacityFilter, FabricApi } from './FabricApi';
 
 /** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
 export class FabricClient implements FabricApi {

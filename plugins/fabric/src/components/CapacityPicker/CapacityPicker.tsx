@@ -1,7 +1,5 @@
-import { ChangeEvent, Fragment, useMemo } from 'react';
-import useAsync from 'react-use/esm/useAsync';
+import { ChangeEvent, Fragment, ReactNode } from 'react';
 import { Progress, ResponseErrorPanel } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import { FieldExtensionComponentProps } from '@backstage/plugin-scaffolder-react';
 import FormControl from '@material-ui/core/FormControl';
 import FormHelperText from '@material-ui/core/FormHelperText';
@@ -14,14 +12,13 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { fabricApiRef } from '../../api/FabricApi';
+import { useCapacityChoices } from '../../hooks/useCapacityChoices';
 import { usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
 import {
   CapacityNeed,
-  capacityChoices,
-  capacityFilterFor,
   FabricCapacityPickerValue,
+  RegionChoice,
   needFromForm,
 } from './capacityChoices';
 
@@ -52,6 +49,47 @@ function Fits({ gpus, need }: { gpus: number; need: CapacityNeed }) {
   return gpus >= need.totalGpus ? <>yes</> : <>short by {need.totalGpus - gpus}</>;
 }
 
+/** A row of the picker: a region (any of its AZ-IDs) or one AZ-ID, with what it holds. */
+function ChoiceRow({
+  value,
+  label,
+  place,
+  indent,
+  localNames,
+  choice,
+  selected,
+  locked,
+  need,
+}: {
+  /** The radio's value, {@link keyOf} the choice. */
+  value: string;
+  /** What the radio is called for assistive technology. */
+  label: string;
+  place: ReactNode;
+  indent?: boolean;
+  localNames?: string;
+  choice: Pick<RegionChoice, 'gpus' | 'cheapestPerGpuHour'>;
+  /** The value of the chosen radio. */
+  selected: string;
+  locked?: boolean;
+  need: CapacityNeed;
+}) {
+  return (
+    <TableRow selected={selected === value}>
+      <TableCell padding="checkbox">
+        <Radio value={value} size="small" disabled={locked} inputProps={{ 'aria-label': label }} />
+      </TableCell>
+      <TableCell style={indent ? { paddingLeft: 32 } : undefined}>{place}</TableCell>
+      <TableCell>{localNames}</TableCell>
+      <TableCell align="right">{choice.gpus}</TableCell>
+      <TableCell align="right">{usd(choice.cheapestPerGpuHour)}</TableCell>
+      <TableCell>
+        <Fits gpus={choice.gpus} need={need} />
+      </TableCell>
+    </TableRow>
+  );
+}
+
 /**
  * Scaffolder field `FabricCapacityPicker`: live capacity for the form's intent, GPU and
  * size, by region and AZ-ID (each account's own zone name beside the AZ-ID); the user
@@ -61,15 +99,7 @@ export const FabricCapacityPicker = (props: FieldExtensionComponentProps<FabricC
   const { formData, onChange, schema, required, rawErrors, idSchema, disabled, readonly } = props;
   const form = props.formContext?.formData ?? props.registry?.formContext?.formData;
   const need = needFromForm(form);
-  const filter = capacityFilterFor(need);
-  const filterKey = JSON.stringify(filter);
-  const api = useApi(fabricApiRef);
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const state = useAsync(() => api.capacity(filter), [api, filterKey]);
-  const choices = useMemo(
-    () => (state.value ? capacityChoices(state.value, need.intent) : []),
-    [state.value, need.intent],
-  );
+  const { state, choices } = useCapacityChoices(need);
   const gang = need.intent === 'tightly-coupled';
   const selected = keyOf(formData);
   const listed = choices.some(
@@ -81,6 +111,7 @@ export const FabricCapacityPicker = (props: FieldExtensionComponentProps<FabricC
     onChange(region ? { region, ...(azId ? { azId } : {}) } : undefined);
   };
   const locked = disabled || readonly;
+  const rowProps = { selected, locked, need };
   const id = idSchema?.$id ?? 'fabric-capacity-picker';
 
   return (
@@ -144,43 +175,28 @@ export const FabricCapacityPicker = (props: FieldExtensionComponentProps<FabricC
                   )}
                   {choices.map(region => (
                     <Fragment key={region.region}>
-                      <TableRow selected={selected === keyOf({ region: region.region })}>
-                        <TableCell padding="checkbox">
-                          <Radio
-                            value={keyOf({ region: region.region })}
-                            size="small"
-                            disabled={locked}
-                            inputProps={{ 'aria-label': `${region.region}, any AZ-ID` }}
-                          />
-                        </TableCell>
-                        <TableCell>
-                          <strong>{region.region}</strong> (any AZ-ID)
-                        </TableCell>
-                        <TableCell />
-                        <TableCell align="right">{region.gpus}</TableCell>
-                        <TableCell align="right">{usd(region.cheapestPerGpuHour)}</TableCell>
-                        <TableCell>
-                          <Fits gpus={region.gpus} need={need} />
-                        </TableCell>
-                      </TableRow>
+                      <ChoiceRow
+                        value={keyOf({ region: region.region })}
+                        label={`${region.region}, any AZ-ID`}
+                        place={
+                          <>
+                            <strong>{region.region}</strong> (any AZ-ID)
+                          </>
+                        }
+                        choice={region}
+                        {...rowProps}
+                      />
                       {region.zones.map(zone => (
-                        <TableRow key={zone.azId} selected={selected === keyOf(zone)}>
-                          <TableCell padding="checkbox">
-                            <Radio
-                              value={keyOf(zone)}
-                              size="small"
-                              disabled={locked}
-                              inputProps={{ 'aria-label': `${zone.azId} in ${zone.region}` }}
-                            />
-                          </TableCell>
-                          <TableCell style={{ paddingLeft: 32 }}>{zone.azId}</TableCell>
-                          <TableCell>{zone.localNames}</TableCell>
-                          <TableCell align="right">{zone.gpus}</TableCell>
-                          <TableCell align="right">{usd(zone.cheapestPerGpuHour)}</TableCell>
-                          <TableCell>
-                            <Fits gpus={zone.gpus} need={need} />
-                          </TableCell>
-                        </TableRow>
+                        <ChoiceRow
+                          key={zone.azId}
+                          value={keyOf(zone)}
+                          label={`${zone.azId} in ${zone.region}`}
+                          place={zone.azId}
+                          indent
+                          localNames={zone.localNames}
+                          choice={zone}
+                          {...rowProps}
+                        />
                       ))}
                     </Fragment>
                   ))}

@@ -1,6 +1,7 @@
 import {
   CapacityResponse,
   CapacityRow,
+  cellId,
   FabricIntent,
   isFabricIntent,
 } from '@internal/backstage-plugin-fabric-common';
@@ -88,11 +89,11 @@ function nodesOf(row: CapacityRow): number {
  * tightly-coupled gang EFA-capable types without spot.
  */
 function usable(capacity: CapacityResponse, intent?: FabricIntent): CapacityRow[] {
-  const stale = new Set(capacity.staleCells.map(c => `${c.accountId}/${c.region}`));
+  const stale = new Set(capacity.staleCells.map(cellId));
   const gang = intent === 'tightly-coupled';
   return capacity.rows.filter(
     row =>
-      !stale.has(`${row.accountId}/${row.region}`) &&
+      !stale.has(cellId(row)) &&
       Number.isFinite(row.pricePerHour) &&
       row.pricePerHour >= 0 &&
       nodesOf(row) > 0 &&

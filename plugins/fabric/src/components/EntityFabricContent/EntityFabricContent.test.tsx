@@ -43,17 +43,14 @@ async function render(entity: Entity, api: FabricApi) {
   );
 }
 
-/** The table's rows with data in them (not the header, not paging filler). */
-/** Rows of the capacity table (the placements table above it is tested separately). */
+/**
+ * Rows of the capacity table with data in them (not the header, not paging filler); the
+ * placements table above it is tested separately. Plain DOM queries: role queries over
+ * a material table are slow on a busy machine.
+ */
 function dataRows(): HTMLElement[] {
   const card = screen.getByText(/^Capacity for a /).closest('.MuiCard-root') as HTMLElement;
-  return within(card)
-    .getAllByRole('row')
-    .filter(
-      row =>
-        row.parentElement?.tagName === 'TBODY' &&
-        within(row).queryAllByRole('cell').length > 0,
-    );
+  return [...card.querySelectorAll<HTMLElement>('tbody > tr')].filter(row => row.querySelector('td'));
 }
 
 describe('EntityFabricContent', () => {

@@ -1,6 +1,3 @@
-import { useMemo } from 'react';
-import useAsync from 'react-use/esm/useAsync';
-import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
   InfoCard,
   Progress,
@@ -9,7 +6,6 @@ import {
   TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
-import { useApi } from '@backstage/core-plugin-api';
 import {
   MissingAnnotationEmptyState,
   useEntity,
@@ -19,14 +15,16 @@ import Typography from '@material-ui/core/Typography';
 import { PlacementsCard } from './PlacementsCard';
 import {
   CapacityRow,
-  FABRIC_GPU_ANNOTATION,
+  FABRIC_INTENTS,
   FABRIC_WORKLOAD_ANNOTATION,
   FabricIntent,
-  isFabricIntent,
 } from '@internal/backstage-plugin-fabric-common';
-import { CapacityFilter, fabricApiRef } from '../../api/FabricApi';
+import { useWorkloadCapacity } from '../../hooks/useWorkloadCapacity';
 import { azLabel, usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
+
+/** `throughput, tightly-coupled or balanced` */
+const knownIntents = `${FABRIC_INTENTS.slice(0, -1).join(', ')} or ${FABRIC_INTENTS[FABRIC_INTENTS.length - 1]}`;
 
 const intentText: Record<FabricIntent, string> = {
   throughput:
@@ -36,17 +34,6 @@ const intentText: Record<FabricIntent, string> = {
   balanced:
     'one preferred region spread over its AZ-IDs, mixing spot and on-demand',
 };
-
-/** What the workload's intent asks of capacity. */
-function filterFor(intent: FabricIntent, gpu?: string): CapacityFilter {
-  const filter: CapacityFilter = {};
-  if (gpu) {
-    if (gpu.includes('.')) filter.family = gpu.split('.')[0];
-    else filter.gpu = gpu;
-  }
-  if (intent === 'tightly-coupled') filter.efaOnly = true;
-  return filter;
-}
 
 const columns: TableColumn<CapacityRow & { id: string }>[] = [
   { title: 'Region', field: 'region' },
@@ -70,26 +57,7 @@ const columns: TableColumn<CapacityRow & { id: string }>[] = [
 /** The "GPU Fabric" tab: capacity available now for the workload's declared intent. */
 export const EntityFabricContent = () => {
   const { entity } = useEntity();
-  const api = useApi(fabricApiRef);
-  const annotation = entity.metadata.annotations?.[FABRIC_WORKLOAD_ANNOTATION];
-  const gpu = entity.metadata.annotations?.[FABRIC_GPU_ANNOTATION];
-  const intent = isFabricIntent(annotation) ? annotation : undefined;
-
-  const state = useAsync(
-    async () => (intent ? api.capacity(filterFor(intent, gpu)) : undefined),
-    [api, intent, gpu, stringifyEntityRef(entity)],
-  );
-
-  const rows = useMemo(
-    () =>
-      (state.value?.rows ?? [])
-        .filter(r => r.quotaHeadroomInstances > 0)
-        .sort(
-          (a, b) => a.pricePerHour / a.gpuCount - b.pricePerHour / b.gpuCount,
-        )
-        .map((r, i) => ({ ...r, id: String(i) })),
-    [state.value],
-  );
+  const { annotation, intent, gpu, entityRef, state } = useWorkloadCapacity(entity);
 
   if (!annotation) {
     return (
@@ -100,7 +68,7 @@ export const EntityFabricContent = () => {
     return (
       <WarningPanel
         title="Unknown fabric intent"
-        message={`The annotation ${FABRIC_WORKLOAD_ANNOTATION} is "${annotation}"; use throughput, tightly-coupled or balanced.`}
+        message={`The annotation ${FABRIC_WORKLOAD_ANNOTATION} is "${annotation}"; use ${knownIntents}.`}
       />
     );
   }
@@ -110,17 +78,17 @@ export const EntityFabricContent = () => {
   return (
     <Grid container spacing={3}>
       <Grid item xs={12}>
-        <PlacementsCard entityRef={stringifyEntityRef(entity)} />
+        <PlacementsCard entityRef={entityRef} />
       </Grid>
       <Grid item xs={12}>
         <InfoCard
           title={`Capacity for a ${intent} workload${gpu ? ` (${gpu})` : ''}`}
           subheader={intentText[intent]}
-          action={state.value && <SourceChip source={state.value.source} />}
+          action={state.value && <SourceChip source={state.value.capacity.source} />}
         >
-          {state.value && state.value.staleCells.length > 0 && (
+          {state.value && state.value.capacity.staleCells.length > 0 && (
             <Typography variant="body2" color="textSecondary" paragraph>
-              {state.value.staleCells.length} cell(s) could not be discovered;
+              {state.value.capacity.staleCells.length} cell(s) could not be discovered;
               capacity there is not shown.
             </Typography>
           )}
@@ -133,7 +101,7 @@ export const EntityFabricContent = () => {
               padding: 'dense',
             }}
             columns={columns}
-            data={rows}
+            data={state.value?.rows ?? []}
             emptyContent={
               <Typography style={{ padding: 16 }}>
                 No capacity within quota matches this intent now.

@@ -1,4 +1,3 @@
-import useAsync from 'react-use/esm/useAsync';
 import {
   InfoCard,
   Link,
@@ -10,15 +9,14 @@ import {
   Table,
   TableColumn,
 } from '@backstage/core-components';
-import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useRouteRef } from '@backstage/core-plugin-api';
 import { rootRouteRef } from '../../routes';
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
-import { PlacementRecord } from '@internal/backstage-plugin-fabric-common';
-import { fabricApiRef } from '../../api/FabricApi';
+import { cellId, PlacementRecord } from '@internal/backstage-plugin-fabric-common';
+import { PlacementRow, usePlacements } from '../../hooks/usePlacements';
+import { usePlans } from '../../hooks/usePlans';
 import { usd } from '../shared/format';
-
-type Row = PlacementRecord & { tableId: string };
 
 const statusOf = (record: PlacementRecord) => {
   switch (record.placement.status) {
@@ -31,7 +29,7 @@ const statusOf = (record: PlacementRecord) => {
   }
 };
 
-const columns: TableColumn<Row>[] = [
+const columns: TableColumn<PlacementRow>[] = [
   { title: 'Planned', render: r => new Date(r.createdAt).toLocaleString() },
   { title: 'Intent', render: r => r.placement.intent },
   { title: 'Status', render: statusOf },
@@ -39,7 +37,7 @@ const columns: TableColumn<Row>[] = [
   {
     title: 'Where (AZ-ID · cell)',
     render: r =>
-      [...new Set(r.placement.chosen.map(c => `${c.azId} (${c.azName}) · ${c.accountId}/${c.region}`))].join(', ') || '—',
+      [...new Set(r.placement.chosen.map(c => `${c.azId} (${c.azName}) · ${cellId(c)}`))].join(', ') || '—',
   },
   { title: 'Compute $/h', render: r => usd(r.placement.cost.computePerHour) },
   { title: 'Network $/month', render: r => usd(r.placement.cost.networkPerMonth) },
@@ -48,9 +46,8 @@ const columns: TableColumn<Row>[] = [
 
 /** Plans made for a placement (its cells on the hub cluster), with links to follow them. */
 const PlacementPlans = ({ placementId }: { placementId: string }) => {
-  const api = useApi(fabricApiRef);
   const fabricRoot = useRouteRef(rootRouteRef);
-  const plans = useAsync(() => api.plans({ kind: 'cells', subject: placementId }), [api, placementId]);
+  const plans = usePlans({ kind: 'cells', subject: placementId });
   if (!plans.value || plans.value.length === 0) return null;
   return (
     <>
@@ -90,7 +87,7 @@ const PlacementDetail = ({ record }: { record: PlacementRecord }) => (
           {record.placement.rejected.slice(0, 8).map((r, i) => (
             <li key={i}>
               <Typography variant="body2">
-                {r.instanceType} {r.capacityType} in {r.azId} ({r.accountId}/{r.region}): {r.reason}
+                {r.instanceType} {r.capacityType} in {r.azId} ({cellId(r)}): {r.reason}
               </Typography>
             </li>
           ))}
@@ -108,17 +105,15 @@ const PlacementDetail = ({ record }: { record: PlacementRecord }) => (
 
 /** The workload's placements: where it can run and where it does, with reasons and cost. */
 export const PlacementsCard = ({ entityRef }: { entityRef: string }) => {
-  const api = useApi(fabricApiRef);
-  const state = useAsync(() => api.placements(entityRef), [api, entityRef]);
+  const state = usePlacements(entityRef);
   if (state.loading) return <Progress />;
   if (state.error) return <ResponseErrorPanel error={state.error} />;
-  const rows = (state.value ?? []).map(r => ({ ...r, tableId: r.id }));
   return (
     <InfoCard title="Placements" subheader="Decisions for this workload, newest first; select one for its reasons and artifacts">
-      <Table<Row>
+      <Table<PlacementRow>
         options={{ paging: false, search: false, toolbar: false, padding: 'dense' }}
         columns={columns}
-        data={rows}
+        data={state.value ?? []}
         detailPanel={({ rowData }) => <PlacementDetail record={rowData} />}
         emptyContent={
           <Typography style={{ padding: 16 }}>

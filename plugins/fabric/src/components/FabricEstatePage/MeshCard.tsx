@@ -1,7 +1,5 @@
-import { useMemo } from 'react';
-import useAsync from 'react-use/esm/useAsync';
 import { InfoCard, Link, StatusOK, StatusWarning } from '@backstage/core-components';
-import { useApi, useRouteRef } from '@backstage/core-plugin-api';
+import { useRouteRef } from '@backstage/core-plugin-api';
 import Button from '@material-ui/core/Button';
 import { makeStyles } from '@material-ui/core/styles';
 import Table from '@material-ui/core/Table';
@@ -10,8 +8,9 @@ import TableCell from '@material-ui/core/TableCell';
 import TableHead from '@material-ui/core/TableHead';
 import TableRow from '@material-ui/core/TableRow';
 import Typography from '@material-ui/core/Typography';
-import { CellStatus } from '@internal/backstage-plugin-fabric-common';
-import { EstateResponse, fabricApiRef } from '../../api/FabricApi';
+import { CellStatus, EstateResponse } from '@internal/backstage-plugin-fabric-common';
+import { useMesh } from '../../hooks/useMesh';
+import { useLatestPlan } from '../../hooks/usePlans';
 import { rootRouteRef } from '../../routes';
 import { age } from '../shared/format';
 
@@ -19,23 +18,11 @@ const useStyles = makeStyles({
   matrix: { width: 'auto' },
 });
 
-/** Cells that join the mesh: every enrolled cell except the network account's. */
-export function meshCells(estate: EstateResponse): CellStatus[] {
-  const network = new Set(estate.accounts.filter(a => a.role === 'network').map(a => a.id));
-  return estate.cells
-    .filter(c => !network.has(c.accountId))
-    .sort((a, b) => a.accountName.localeCompare(b.accountName) || a.region.localeCompare(b.region));
-}
-
-/** Peerings of a full mesh of `n` VPCs, and how many of them stay within a region. */
-export function meshPairs(cells: CellStatus[]): { total: number; sameRegion: number; crossRegion: number } {
-  let sameRegion = 0;
-  let crossRegion = 0;
-  cells.forEach((a, i) =>
-    cells.slice(i + 1).forEach(b => (a.region === b.region ? sameRegion++ : crossRegion++)),
-  );
-  return { total: (cells.length * (cells.length - 1)) / 2, sameRegion, crossRegion };
-}
+/** Whether an account's cell in a region joins the mesh, and whether its data is fresh. */
+const MembershipStatus = ({ cell }: { cell?: CellStatus }) => {
+  if (!cell) return <>—</>;
+  return cell.fresh ? <StatusOK>joins</StatusOK> : <StatusWarning>joins, stale</StatusWarning>;
+};
 
 /**
  * The peering mesh as the estate implies it: one VPC per cell, each peered with every
@@ -52,14 +39,10 @@ export const MeshCard = ({
   planning: boolean;
 }) => {
   const classes = useStyles();
-  const cells = useMemo(() => meshCells(estate), [estate]);
-  const pairs = meshPairs(cells);
-  const api = useApi(fabricApiRef);
+  const { cells, pairs, regions, matrix } = useMesh(estate);
   const planLink = useRouteRef(rootRouteRef);
   // A failure here leaves the rest of the card: the matrix does not depend on it.
-  const latest = useAsync(async () => (await api.plans({ kind: 'mesh' }))[0], [api]);
-  const regions = [...new Set(cells.map(c => c.region))].sort();
-  const accounts = [...new Set(cells.map(c => c.accountName))].sort();
+  const latest = useLatestPlan({ kind: 'mesh' });
   return (
     <InfoCard
       title="Peering mesh"
@@ -98,17 +81,16 @@ export const MeshCard = ({
               </TableRow>
             </TableHead>
             <TableBody>
-              {accounts.map(account => (
+              {matrix.map(({ account, cells: byRegion }) => (
                 <TableRow key={account}>
                   <TableCell component="th" scope="row" role="rowheader">
                     {account}
                   </TableCell>
-                  {regions.map(region => {
-                    const cell = cells.find(c => c.accountName === account && c.region === region);
-                    let status = <>—</>;
-                    if (cell) status = cell.fresh ? <StatusOK>joins</StatusOK> : <StatusWarning>joins, stale</StatusWarning>;
-                    return <TableCell key={region}>{status}</TableCell>;
-                  })}
+                  {byRegion.map((cell, i) => (
+                    <TableCell key={regions[i]}>
+                      <MembershipStatus cell={cell} />
+                    </TableCell>
+                  ))}
                 </TableRow>
               ))}
             </TableBody>

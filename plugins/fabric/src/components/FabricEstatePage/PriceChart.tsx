@@ -63,6 +63,10 @@ export const PriceChart = ({ groups }: { groups: CapacityResponse['byRegionAndGp
   const width =
     measured > 0 ? Math.max(96 + data.length * 64, Math.floor(measured)) : Math.max(360, 96 + data.length * 110);
   const text = theme.palette.text.primary;
+  const series: Array<{ key: keyof GpuPrice; name: string; fill: string }> = [
+    { key: 'spot', name: SPOT_SERIES, fill: theme.palette.success.main },
+    { key: 'onDemand', name: ON_DEMAND_SERIES, fill: theme.palette.primary.main },
+  ];
   return (
     <div ref={measureRef} style={{ overflowX: 'auto' }}>
       <BarChart
@@ -78,22 +82,11 @@ export const PriceChart = ({ groups }: { groups: CapacityResponse['byRegionAndGp
         <YAxis tickFormatter={v => `$${v}`} tick={{ fill: text }} width={56} />
         <Tooltip formatter={dollars} />
         <Legend itemSorter={item => (item.value === SPOT_SERIES ? 0 : 1)} />
-        <Bar
-          dataKey="spot"
-          name={SPOT_SERIES}
-          fill={theme.palette.success.main}
-          isAnimationActive={false}
-        >
-          <LabelList dataKey="spot" position="top" formatter={dollars} fill={text} fontSize={11} />
-        </Bar>
-        <Bar
-          dataKey="onDemand"
-          name={ON_DEMAND_SERIES}
-          fill={theme.palette.primary.main}
-          isAnimationActive={false}
-        >
-          <LabelList dataKey="onDemand" position="top" formatter={dollars} fill={text} fontSize={11} />
-        </Bar>
+        {series.map(({ key, name, fill }) => (
+          <Bar key={key} dataKey={key} name={name} fill={fill} isAnimationActive={false}>
+            <LabelList dataKey={key} position="top" formatter={dollars} fill={text} fontSize={11} />
+          </Bar>
+        ))}
       </BarChart>
     </div>
   );

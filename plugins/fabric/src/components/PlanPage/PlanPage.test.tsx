@@ -1,7 +1,8 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { Route, Routes } from 'react-router-dom';
-import { FabricApi, fabricApiRef, PlanView } from '../../api/FabricApi';
+import { PlanView } from '@internal/backstage-plugin-fabric-common';
+import { FabricApi, fabricApiRef } from '../../api/FabricApi';
 import { PlanPage } from './PlanPage';
 
 const plan = (status: PlanView['status'], stepStatus: Array<'pending' | 'running' | 'done' | 'failed'>): PlanView => ({
@@ -69,9 +70,9 @@ describe('PlanPage', () => {
     await waitFor(() => expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: applying · 1 of 2 steps done'));
     expect(api.applyPlan).toHaveBeenCalledWith('0f5e2c7a-1b2c-4d3e-8f90-123456789abc');
     // It polls while applying, and shows the failure and its reason when the apply stops.
-    await waitFor(
-      () => expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: failed · 1 of 2 steps done'),
-      { timeout: 5000 },
+    // (The next read comes 1.5 s later; setupTests allows long enough for it.)
+    await waitFor(() =>
+      expect(screen.getByTestId('plan-status')).toHaveTextContent('Status: failed · 1 of 2 steps done'),
     );
     const failedRow = screen.getByText('Accept peering in research').closest('tr') as HTMLElement;
     expect(within(failedRow).getByText('OperationNotPermitted: not the accepter')).toBeVisible();

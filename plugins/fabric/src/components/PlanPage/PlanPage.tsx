@@ -1,6 +1,4 @@
-import { useEffect, useState } from 'react';
 import { useParams } from 'react-router-dom';
-import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import {
   Content,
   Header,
@@ -15,12 +13,12 @@ import {
   TableColumn,
   WarningPanel,
 } from '@backstage/core-components';
-import { alertApiRef, useApi } from '@backstage/core-plugin-api';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
 import Typography from '@material-ui/core/Typography';
-import { fabricApiRef, PlanStepView, PlanView } from '../../api/FabricApi';
+import { PlanStepView } from '@internal/backstage-plugin-fabric-common';
+import { StepRow, usePlan } from '../../hooks/usePlans';
 import { usd } from '../shared/format';
 
 const stepStatus = (step: PlanStepView) => {
@@ -35,8 +33,6 @@ const stepStatus = (step: PlanStepView) => {
       return <StatusPending>pending</StatusPending>;
   }
 };
-
-type StepRow = PlanStepView & { id: string; index: number; type: string; cell: string };
 
 const columns: TableColumn<StepRow>[] = [
   { title: '#', field: 'index', width: '4%' },
@@ -58,46 +54,12 @@ function summarize(output: Record<string, unknown>): string {
 /** A plan's steps, shown before anything changes, with live progress while it applies. */
 export const PlanPage = () => {
   const { planId = '' } = useParams();
-  const api = useApi(fabricApiRef);
-  const alertApi = useApi(alertApiRef);
-  const state = useAsyncRetry(() => api.plan(planId), [api, planId]);
-  const [applying, setApplying] = useState(false);
-  const plan: PlanView | undefined = state.value;
-
-  // Poll while the plan applies, so each step's status shows as it changes.
-  useEffect(() => {
-    if (plan?.status !== 'applying') return undefined;
-    const timer = setTimeout(state.retry, 1500);
-    return () => clearTimeout(timer);
-  }, [plan, state.retry]);
-
-  const apply = async () => {
-    setApplying(true);
-    try {
-      await api.applyPlan(planId);
-      state.retry();
-    } catch (error) {
-      alertApi.post({ message: `Could not apply: ${(error as Error).message}`, severity: 'error' });
-    } finally {
-      setApplying(false);
-    }
-  };
+  const { state, plan, steps: rows, apply, applying } = usePlan(planId);
 
   if (state.loading && !plan) return <Progress />;
   if (state.error && !plan) return <ResponseErrorPanel error={state.error} />;
   if (!plan) return null;
 
-  const byKey = new Map(plan.plan.steps.map(s => [s.key, s]));
-  const rows: StepRow[] = plan.steps.map((step, i) => {
-    const planned = byKey.get(step.key);
-    return {
-      ...step,
-      id: step.key,
-      index: i + 1,
-      type: planned?.type ?? '',
-      cell: planned?.cell ? `${planned.cell.accountId}/${planned.cell.region}` : '',
-    };
-  });
   const done = rows.filter(r => r.status === 'done').length;
   const details = plan.details ?? {};
 
