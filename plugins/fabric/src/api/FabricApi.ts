@@ -30,6 +30,8 @@ export interface FabricApi {
   estate(): Promise<EstateResponse>;
   /** Plans the peering mesh (never changes anything). */
   planMesh(): Promise<PlanView>;
+  /** Plans removing what the fabric's mesh applies created (never changes anything). */
+  planMeshRemoval(): Promise<PlanView>;
   /** Stored plans, newest first (at most 100). */
   plans(filter?: PlanFilter): Promise<PlanSummary[]>;
   /** A plan and the status of each of its steps. */

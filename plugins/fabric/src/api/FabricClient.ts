@@ -39,6 +39,10 @@ export class FabricClient implements FabricApi {
     return this.send('POST', '/mesh/plan', {});
   }
 
+  planMeshRemoval(): Promise<PlanView> {
+    return this.send('DELETE', '/mesh');
+  }
+
   async plans(filter: PlanFilter = {}): Promise<PlanSummary[]> {
     const params = new URLSearchParams();
     if (filter.kind) params.set('kind', filter.kind);

@@ -43,23 +43,31 @@ export function useMesh(estate: EstateResponse) {
   }, [estate]);
 }
 
-/** Plans the peering mesh and opens the plan's page; a failure is posted as an alert. */
+/**
+ * Plans the peering mesh, or its removal, and opens the plan's page; nothing changes
+ * until the plan is applied there. A failure (such as nothing to remove) is an alert.
+ */
 export function usePlanMesh() {
   const api = useApi(fabricApiRef);
   const alertApi = useApi(alertApiRef);
   const navigate = useNavigate();
   const rootLink = useRouteRef(rootRouteRef);
   const [planning, setPlanning] = useState(false);
-  const planMesh = useCallback(async () => {
-    setPlanning(true);
-    try {
-      const plan = await api.planMesh();
-      navigate(`${rootLink()}/plans/${plan.id}`);
-    } catch (error) {
-      alertApi.post({ message: `Could not plan the mesh: ${(error as Error).message}`, severity: 'error' });
-    } finally {
-      setPlanning(false);
-    }
-  }, [api, alertApi, navigate, rootLink]);
-  return { planMesh, planning };
+  const run = useCallback(
+    async (request: () => Promise<{ id: string }>, what: string) => {
+      setPlanning(true);
+      try {
+        const plan = await request();
+        navigate(`${rootLink()}/plans/${plan.id}`);
+      } catch (error) {
+        alertApi.post({ message: `Could not plan ${what}: ${(error as Error).message}`, severity: 'error' });
+      } finally {
+        setPlanning(false);
+      }
+    },
+    [alertApi, navigate, rootLink],
+  );
+  const planMesh = useCallback(() => run(() => api.planMesh(), 'the mesh'), [api, run]);
+  const planMeshRemoval = useCallback(() => run(() => api.planMeshRemoval(), 'the mesh removal'), [api, run]);
+  return { planMesh, planMeshRemoval, planning };
 }

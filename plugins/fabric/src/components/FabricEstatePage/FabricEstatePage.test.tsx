@@ -1,4 +1,5 @@
 import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { alertApiRef } from '@backstage/core-plugin-api';
 import { renderInTestApp, TestApiProvider } from '@backstage/test-utils';
 import { CellStatus } from '@internal/backstage-plugin-fabric-common';
 import { rootRouteRef } from '../../routes';
@@ -30,9 +31,9 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
   } as jest.Mocked<FabricApi>;
 }
 
-async function render(api: FabricApi) {
+async function render(api: FabricApi, alertApi: { post: jest.Mock } = { post: jest.fn() }) {
   return renderInTestApp(
-    <TestApiProvider apis={[[fabricApiRef, api]]}>
+    <TestApiProvider apis={[[fabricApiRef, api], [alertApiRef, alertApi as any]]}>
       <FabricEstatePage />
     </TestApiProvider>,
     { mountedRoutes: { '/fabric': rootRouteRef } },
@@ -81,7 +82,7 @@ describe('FabricEstatePage', () => {
     expect(await screen.findByText('demo estate')).toBeVisible();
     expect(screen.getByText('plan-only')).toBeVisible();
     expect(api.capacity).toHaveBeenCalledWith();
-    expect(screen.getByText(/4 accounts · 12 cells · inventory taken just now/)).toBeVisible();
+    expect(screen.getByText(/4 accounts · 3 cells · inventory taken just now/)).toBeVisible();
 
     // Region by region, the most GPUs first; a missing price shows as a dash.
     expect(dataRows(tableTitled(SUMMARY)).map(cellTexts)).toEqual([
@@ -279,6 +280,27 @@ describe('FabricEstatePage', () => {
 
     fireEvent.click(within(card).getByText('Plan the peering mesh'));
     await waitFor(() => expect(planMesh).toHaveBeenCalledTimes(1));
+  }, PAGE_TIMEOUT);
+
+  it('plans the mesh removal on request, and says why when there is nothing to remove', async () => {
+    const planMeshRemoval = jest
+      .fn()
+      .mockRejectedValueOnce(new Error('The mesh has nothing the fabric created to remove'))
+      .mockResolvedValueOnce({ id: '1a2b3c4d-1b2c-4d3e-8f90-123456789abc' });
+    const alertApi = { post: jest.fn() };
+    await render(mockApi({ planMeshRemoval }), alertApi);
+    await screen.findByText('demo estate');
+    const card = cardTitled('Peering mesh');
+
+    fireEvent.click(within(card).getByText('Plan mesh removal'));
+    await waitFor(() =>
+      expect(alertApi.post).toHaveBeenCalledWith({
+        message: 'Could not plan the mesh removal: The mesh has nothing the fabric created to remove',
+        severity: 'error',
+      }),
+    );
+    fireEvent.click(within(card).getByText('Plan mesh removal'));
+    await waitFor(() => expect(planMeshRemoval).toHaveBeenCalledTimes(2));
   }, PAGE_TIMEOUT);
 
   it('links the latest mesh plan, and keeps the card when plans cannot be listed', async () => {

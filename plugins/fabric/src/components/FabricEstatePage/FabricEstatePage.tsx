@@ -50,7 +50,7 @@ const summaryColumns: TableColumn<RegionGpu>[] = [
 /** The loaded page: capacity as a heat map, prices and tables, then the mesh, islands and health. */
 const EstateContent = ({ value }: { value: Estate }) => {
   const { health, capacity, estate, regionGpus } = value;
-  const { planMesh, planning } = usePlanMesh();
+  const { planMesh, planMeshRemoval, planning } = usePlanMesh();
   const [selected, setSelected] = useState<RegionGpu | undefined>();
 
   // A heat-map cell is far above the drill-down: bring it into view once it renders.
@@ -76,7 +76,7 @@ const EstateContent = ({ value }: { value: Estate }) => {
         <SourceChip source={health.estateSource} mode={health.mode} />
       </ContentHeader>
       <Typography variant="body2" paragraph>
-        {health.accounts} accounts · {health.cells} cells · inventory taken {age(capacity.takenAt)}.
+        {estate.accounts.length} accounts · {estate.cells.length} cells · inventory taken {age(capacity.takenAt)}.
         Locality is keyed on AZ-IDs, which are the same physical zone in every account; each
         account's own AZ name is shown beside it.
       </Typography>
@@ -109,7 +109,7 @@ const EstateContent = ({ value }: { value: Estate }) => {
         </Grid>
         {selected && <CapacityDrillDown ref={drillDownRef} selection={selected} />}
         <Grid item xs={12} md={7}>
-          <MemoMeshCard estate={estate} onPlan={planMesh} planning={planning} />
+          <MemoMeshCard estate={estate} onPlan={planMesh} onPlanRemoval={planMeshRemoval} planning={planning} />
         </Grid>
         <Grid item xs={12} md={5}>
           <MemoIslandsCard />

@@ -32,10 +32,13 @@ const MembershipStatus = ({ cell }: { cell?: CellStatus }) => {
 export const MeshCard = ({
   estate,
   onPlan,
+  onPlanRemoval,
   planning,
 }: {
   estate: EstateResponse;
   onPlan: () => void;
+  /** Plans removing what the fabric's mesh created; applied on the plan's page. */
+  onPlanRemoval: () => void;
   planning: boolean;
 }) => {
   const classes = useStyles();
@@ -48,9 +51,14 @@ export const MeshCard = ({
       title="Peering mesh"
       subheader="Every cell's VPC peered with every other, so workers and data reach each other across accounts and regions (never EFA traffic)"
       actions={
-        <Button variant="outlined" color="primary" onClick={onPlan} disabled={planning || cells.length < 2}>
-          Plan the peering mesh
-        </Button>
+        <>
+          <Button variant="outlined" color="primary" onClick={onPlan} disabled={planning || cells.length < 2}>
+            Plan the peering mesh
+          </Button>
+          <Button variant="outlined" onClick={onPlanRemoval} disabled={planning}>
+            Plan mesh removal
+          </Button>
+        </>
       }
     >
       <Typography variant="body2" paragraph data-testid="fabric-mesh-summary">
@@ -102,7 +110,8 @@ export const MeshCard = ({
         VPC of the EFA islands. The plan itself peers the VPCs tagged fabric.cloudspectra.io/mesh =
         true (one per cell in the demo estate), skips pairs already peered and refuses pairs whose
         CIDRs overlap, so its count can differ. Planning changes nothing; applying is a separate step
-        on the plan's page.
+        on the plan's page. Removal undoes only the peerings and routes the fabric created; peerings
+        made by hand stay.
       </Typography>
     </InfoCard>
   );
