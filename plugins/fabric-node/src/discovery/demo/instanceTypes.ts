@@ -1,4 +1,5 @@
 import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
+import { onDemandListPrices } from '../aws/onDemandPrices';
 
 /**
  * GPU and accelerator instance types of the demo estate, from AWS's public instance
@@ -48,23 +49,13 @@ export const demoInstanceTypes: InstanceTypeInfo[] = [
 ];
 
 /**
- * Approximate us-east-1 on-demand Linux prices (USD/hour) from AWS's public price
- * pages; other regions apply a small uplift in the demo.
+ * Approximate us-east-1 on-demand Linux prices (USD/hour) of the demo's types: the same
+ * built-in list prices live discovery uses; other regions apply a small uplift in the demo.
  */
-export const demoOnDemandPrices: Record<string, number> = {
-  'p5.48xlarge': 55.04,
-  'p5e.48xlarge': 63.3,
-  'p5en.48xlarge': 66.32,
-  'p4d.24xlarge': 21.96,
-  'p4de.24xlarge': 27.45,
-  'g5.xlarge': 1.006,
-  'g5.12xlarge': 5.672,
-  'g5.48xlarge': 16.288,
-  'g6.xlarge': 0.805,
-  'g6.12xlarge': 4.602,
-  'g6.48xlarge': 13.35,
-  'g6e.xlarge': 1.861,
-  'g6e.12xlarge': 10.493,
-  'g6e.48xlarge': 30.131,
-  'trn1.32xlarge': 21.5,
-};
+export const demoOnDemandPrices: Record<string, number> = Object.fromEntries(
+  [
+    'p5.48xlarge', 'p5e.48xlarge', 'p5en.48xlarge', 'p4d.24xlarge', 'p4de.24xlarge',
+    'g5.xlarge', 'g5.12xlarge', 'g5.48xlarge', 'g6.xlarge', 'g6.12xlarge', 'g6.48xlarge',
+    'g6e.xlarge', 'g6e.12xlarge', 'g6e.48xlarge', 'trn1.32xlarge',
+  ].map(type => [type, onDemandListPrices[type]]),
+);
