@@ -76,6 +76,12 @@ export interface Config {
        * @visibility backend
        */
       concurrency?: number;
+      /**
+       * Backend replicas calling AWS for this estate (default 1). EC2 throttles per account
+       * and region, so each replica paces itself with 1/replicas of EC2's token buckets.
+       * @visibility backend
+       */
+      replicas?: number;
     };
     discovery?: {
       schedule?: {

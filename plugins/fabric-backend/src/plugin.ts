@@ -3,7 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AwsClientFactory, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
+import { AwsClientFactory, AwsRateLimits, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -46,7 +46,10 @@ export const fabricPlugin = createBackendPlugin({
                 sessionName: 'cloudspectra-fabric',
               })
             : undefined;
+        // One set of EC2 buckets per process, shared by discovery and plan applies.
+        const rateLimits = new AwsRateLimits({ share: 1 / fabricConfig.aws.replicas });
         const estate = new EstateService({
+          rateLimits,
           config: fabricConfig,
           store,
           logger,
@@ -59,6 +62,7 @@ export const fabricPlugin = createBackendPlugin({
           config: fabricConfig,
           plans: await DatabasePlanStore.create({ database }),
           leaseMs: fabricConfig.plans.leaseSeconds * 1000,
+          rateLimits,
           logger,
           awsClients,
           kubernetes: hubCluster

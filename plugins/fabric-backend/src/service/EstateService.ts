@@ -8,6 +8,7 @@ import {
 } from '@internal/backstage-plugin-fabric-common';
 import {
   AwsClientFactory,
+  AwsRateLimits,
   buildDemoInventory,
   demoAccounts,
   discoverEstate,
@@ -30,6 +31,8 @@ export class EstateService {
       version: string;
       /** Clients for the enrolled accounts; required for an `aws` estate. */
       awsClients?: AwsClientFactory;
+      /** The process's EC2 buckets, shared with plan applies (and the provisioner). */
+      rateLimits?: AwsRateLimits;
       clock?: () => Date;
     },
   ) {}
@@ -120,6 +123,7 @@ export class EstateService {
           warn: (message, meta) => logger.warn(message, meta as JsonObject),
         },
         concurrency: config.aws.concurrency,
+        limiter: this.deps.rateLimits?.nonMutating,
       });
     }
     const id = await store.saveInventory(inventory);

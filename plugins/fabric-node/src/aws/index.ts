@@ -6,6 +6,14 @@ export { cacheCredentials } from './cachedCredentials';
 export { TokenBucket, TokenBucketLimiter, EC2_NON_MUTATING_BUCKET } from './TokenBucketLimiter';
 export type { TokenBucketOptions, RequestLimiter } from './TokenBucketLimiter';
 export {
+  AwsRateLimits,
+  EC2_MUTATING_BUCKET,
+  EC2_RUN_INSTANCES_BUCKET,
+  EC2_INSTANCE_LAUNCH_BUCKET,
+  EC2_INSTANCE_TERMINATE_BUCKET,
+} from './AwsRateLimits';
+export type { AwsRateLimitBucket, AwsRateLimitsOptions } from './AwsRateLimits';
+export {
   awsErrorCode,
   isNotFound,
   ignoreNotFound,

@@ -78,6 +78,11 @@ const awsSchema = z
     maxAttempts: z.number().int().min(1).max(10).default(5),
     /** Cells discovered at the same time. */
     concurrency: z.number().int().min(1).max(64).default(8),
+    /**
+     * Backend replicas calling AWS for this estate. EC2 throttles per account and region,
+     * so each replica's client-side buckets hold 1/replicas of EC2's.
+     */
+    replicas: z.number().int().min(1).max(64).default(1),
   })
   .strict();
 

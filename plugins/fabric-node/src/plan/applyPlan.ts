@@ -1,11 +1,7 @@
 import { cellId } from '@internal/backstage-plugin-fabric-common';
 import { FabricClock, systemClock } from '../aws/clock';
-import {
-  EC2_NON_MUTATING_BUCKET,
-  RequestLimiter,
-  TokenBucketLimiter,
-  TokenBucketOptions,
-} from '../aws/TokenBucketLimiter';
+import { EC2_NON_MUTATING_BUCKET, RequestLimiter, TokenBucketLimiter } from '../aws/TokenBucketLimiter';
+import { EC2_MUTATING_BUCKET } from '../aws/AwsRateLimits';
 import { oneLineErrorText } from '../aws/errors';
 import { resolveRefs } from './refs';
 import { clientTokenFor, fabricTags } from './tags';
@@ -25,9 +21,10 @@ import { StepExecutorRegistry, toRegistry, validatePlan } from './validatePlan';
 /**
  * EC2's bucket for mutating calls, 50 tokens refilled at 5 per second per account and
  * region (docs/aws-facts.md §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
- * the resource-intensive bucket of the same size.
+ * the resource-intensive bucket of the same size. Defined with the other buckets in
+ * aws/AwsRateLimits.ts; re-exported here for callers of the plan API.
  */
-export const EC2_MUTATING_BUCKET: TokenBucketOptions = { capacity: 50, refillPerSecond: 5 };
+export { EC2_MUTATING_BUCKET };
 
 /** How a step reached its status in this apply. */
 export type StepVia = 'checkpoint' | 'probe' | 'run';
@@ -64,8 +61,9 @@ export interface ApplyPlanOptions {
   checkpoints: CheckpointStore;
   /**
    * Bucket for mutating calls, keyed `ec2-mutating:<account>/<region>`. Defaults to a
-   * fresh {@link EC2_MUTATING_BUCKET} limiter; pass one shared limiter so concurrent
-   * applies draw from the same bucket, as they do at AWS.
+   * fresh {@link EC2_MUTATING_BUCKET} limiter; pass the process's shared one
+   * (`AwsRateLimits.mutating`) so concurrent applies draw from the same bucket, as they
+   * do at AWS.
    */
   limiter?: RequestLimiter;
   /**

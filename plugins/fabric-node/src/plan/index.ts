@@ -18,7 +18,7 @@ export type { AwsTag } from './tags';
 export { InMemoryCheckpointStore } from './CheckpointStore';
 export { PlanValidationError, executorRegistry, validatePlan } from './validatePlan';
 export type { StepExecutorRegistry } from './validatePlan';
-export { applyPlan, planStatus, EC2_MUTATING_BUCKET, CheckpointStoreError } from './applyPlan';
+export { applyPlan, planStatus, CheckpointStoreError } from './applyPlan';
 export type { ApplyPlanOptions, ApplyResult, StepResult, StepProgressEvent, StepVia } from './applyPlan';
 export { buildDestroyPlan } from './destroyPlan';
 export type { DestroyPlan, UnsettledStep } from './destroyPlan';

@@ -3,10 +3,9 @@ import { hostname } from 'node:os';
 import {
   applyPlan,
   CheckpointStore,
-  EC2_MUTATING_BUCKET,
   planStatus,
   StepExecutor,
-  TokenBucketLimiter,
+  AwsRateLimits,
 } from '@internal/backstage-plugin-fabric-node';
 import { FabricRefusal, PlanFilter, PlanView } from '@internal/backstage-plugin-fabric-common';
 import { NotFoundError } from '@backstage/errors';
@@ -28,14 +27,14 @@ export const DEFAULT_PLAN_LEASE_MS = 60_000;
  * gone and stops before it runs another step.
  */
 export class PlanRunner {
-  private readonly mutatingLimiter = new TokenBucketLimiter(EC2_MUTATING_BUCKET);
   private readonly running = new Map<string, { done: Promise<void>; abort: AbortController }>();
   private readonly owner: string;
   private readonly leaseMs: number;
+  private readonly rateLimits: AwsRateLimits;
   private adoption?: ReturnType<typeof setInterval>;
 
   constructor(
-    private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'logger' | 'clock'> & {
+    private readonly deps: Pick<PlanningDeps, 'config' | 'plans' | 'logger' | 'clock' | 'rateLimits'> & {
       executors: () => StepExecutor[];
       /** This process's name in leases; unique per process by default. */
       owner?: string;
@@ -44,6 +43,7 @@ export class PlanRunner {
   ) {
     this.owner = deps.owner ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
     this.leaseMs = deps.leaseMs ?? DEFAULT_PLAN_LEASE_MS;
+    this.rateLimits = deps.rateLimits ?? new AwsRateLimits();
   }
 
   private now() {
@@ -172,7 +172,10 @@ export class PlanRunner {
     const done = applyPlan(record.plan, {
       executors: this.deps.executors(),
       checkpoints: fenced,
-      limiter: this.mutatingLimiter,
+      // The process's shared buckets: concurrent applies and discovery draw from the same
+      // per account-region budget, as they do at AWS.
+      limiter: this.rateLimits.mutating,
+      readLimiter: this.rateLimits.nonMutating,
       signal: abort.signal,
     })
       .then(async result => {

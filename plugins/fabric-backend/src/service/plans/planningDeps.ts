@@ -2,6 +2,7 @@ import { LoggerService } from '@backstage/backend-plugin-api';
 import {
   AccountCredentialsRef,
   AwsClientFactory,
+  AwsRateLimits,
   demoAccounts,
   FabricConfig,
   IslandKubernetesApplier,
@@ -24,6 +25,8 @@ export interface PlanningDeps {
   clock?: () => Date;
   /** How long an apply lease lasts without renewal. */
   leaseMs?: number;
+  /** The process's EC2 buckets, shared with discovery; a private set when omitted. */
+  rateLimits?: AwsRateLimits;
 }
 
 /** The enrolled account behind an account id, with the role the fabric assumes in it. */
