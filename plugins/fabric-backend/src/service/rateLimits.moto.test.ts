@@ -53,14 +53,16 @@ describe('discovery and applies share the process\'s EC2 buckets (moto_server)',
     }
     const rateLimits = new AwsRateLimits();
     const calls: Array<{ phase: string; bucket: string; key: string }> = [];
-    let phase = 'discovery';
-    for (const [bucket, limiter] of [['ec2', rateLimits.nonMutating], ['ec2-mutating', rateLimits.mutating]] as const) {
+    const state = { phase: 'discovery' };
+    const record = (bucket: string, limiter: typeof rateLimits.mutating) => {
       const acquire = limiter.acquire.bind(limiter);
       jest.spyOn(limiter, 'acquire').mockImplementation((key, signal) => {
-        calls.push({ phase, bucket, key });
+        calls.push({ phase: state.phase, bucket, key });
         return acquire(key, signal);
       });
-    }
+    };
+    record('ec2', rateLimits.nonMutating);
+    record('ec2-mutating', rateLimits.mutating);
 
     const database = () => {
       const knex = knexFactory({ client: 'better-sqlite3', connection: ':memory:', useNullAsDefault: true });
@@ -70,7 +72,7 @@ describe('discovery and applies share the process\'s EC2 buckets (moto_server)',
     const estate = new EstateService({ config, store, logger: quiet, version: 'test', awsClients: clients, rateLimits });
     await estate.refresh();
 
-    phase = 'apply';
+    state.phase = 'apply';
     const plans = await DatabasePlanStore.create({ database: database() });
     const planning = createPlanning({ config, plans, logger: quiet, awsClients: clients, rateLimits });
     const planned = await planning.mesh.plan({}, 'user:default/platform-admin');

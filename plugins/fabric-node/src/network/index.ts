@@ -9,8 +9,10 @@ export {
   planCidrs,
 } from './cidr';
 export type { Ipv4Cidr, CidrHolder, CidrOverlap, PlanCidrsInput, CidrAllocation, CidrPlan } from './cidr';
-export { planMesh, MESH_STEP_TYPES, DEFAULT_MESH_LIMITS } from './planMesh';
-export type { MeshVpc, MeshLimits, PlanMeshInput, PlannedPair, MeshPairNote, MeshRefusedPair, MeshPlan } from './planMesh';
+export { planMesh, MESH_STEP_TYPES } from './planMesh';
+export { MESH_QUOTAS, readMeshQuotas, defaultMeshQuotas, meshQuotaRefusal } from './meshQuotas';
+export type { MeshQuotas, MeshQuotaValue, MeshQuotaName } from './meshQuotas';
+export type { MeshVpc, PlanMeshInput, PlannedPair, MeshPairNote, MeshRefusedPair, MeshPlan } from './planMesh';
 export {
   lookupMeshPeerings,
   describePeering,

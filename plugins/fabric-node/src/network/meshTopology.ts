@@ -5,6 +5,7 @@ import { demoMeshVpcs } from './demoMesh';
 import { discoverMeshVpcs } from './meshVpcs';
 import { ExistingPeering, lookupMeshPeerings } from './peerings';
 import type { MeshVpc } from './planMesh';
+import { defaultMeshQuotas, MeshQuotas, readMeshQuotas } from './meshQuotas';
 
 /** What the mesh planner needs to know about the estate's VPCs. */
 export interface MeshTopology {
@@ -17,12 +18,17 @@ export interface MeshTopology {
   unreadableCells: Array<{ cell: string; error: string }>;
   /** Live peerings touching the VPCs; `undefined` in the demo, which has none. */
   existingPeerings?: ExistingPeering[];
+  /**
+   * Each mesh cell's VPC quotas (peerings per VPC, routes per table) from Service Quotas,
+   * by `<account>/<region>`; AWS's defaults where they could not be read, with a note.
+   */
+  quotas: Record<string, MeshQuotas>;
 }
 
 export interface LoadMeshTopologyOptions {
   config: FabricConfig;
   /** Needed for an `aws` estate. */
-  clients?: Pick<AwsClientFactory, 'ec2'>;
+  clients?: Pick<AwsClientFactory, 'ec2' | 'serviceQuotas'>;
   /** The enrolled account behind an account id; by default looked up in `config`. */
   accountOf?(accountId: string): AccountCredentialsRef;
 }
@@ -36,7 +42,11 @@ export interface LoadMeshTopologyOptions {
 export async function loadMeshTopology(options: LoadMeshTopologyOptions): Promise<MeshTopology> {
   const { config, clients } = options;
   if (config.estate.source === 'demo') {
-    return { source: 'demo', vpcs: demoMeshVpcs(), routeCounts: {}, unreadableCells: [] };
+    const vpcs = demoMeshVpcs();
+    const quotas = Object.fromEntries(
+      [...new Set(vpcs.map(v => v.cell))].map(cell => [cell, defaultMeshQuotas('the demo estate has the AWS defaults')]),
+    );
+    return { source: 'demo', vpcs, routeCounts: {}, unreadableCells: [], quotas };
   }
   if (!clients) throw new Error('An aws estate needs AWS clients to read its mesh VPCs');
   const accountOf =
@@ -48,7 +58,14 @@ export async function loadMeshTopology(options: LoadMeshTopologyOptions): Promis
     });
   const found = await discoverMeshVpcs({ config, ec2: cell => clients.ec2(cell, accountOf(cell.accountId)) });
   const existingPeerings = await lookupMeshPeerings({ clients, accountOf }, found.vpcs);
+  const meshCells = [...new Map(found.vpcs.map(v => [v.cell, { accountId: v.accountId, region: v.region }])).entries()];
+  const quotas = Object.fromEntries(
+    await Promise.all(
+      meshCells.map(async ([cell, ref]) => [cell, await readMeshQuotas(clients.serviceQuotas(ref, accountOf(ref.accountId)), ref)] as const),
+    ),
+  );
   return {
+    quotas,
     source: 'aws',
     vpcs: found.vpcs,
     routeCounts: found.routeCounts,

@@ -1,6 +1,7 @@
 import { cellId } from '@internal/backstage-plugin-fabric-common';
 import { validatePlan } from '../plan/validatePlan';
 import { MeshVpc, MESH_STEP_TYPES, planMesh } from './planMesh';
+import { defaultMeshQuotas } from './meshQuotas';
 
 const accounts = ['222222222222', '333333333333', '444444444444'];
 const regions = ['us-east-1', 'us-west-2'];
@@ -107,7 +108,9 @@ describe('planMesh', () => {
   });
 
   it('refuses every new pair of a VPC that would pass the active-peerings quota', () => {
-    // vpc-0 already has 123 active peerings to VPCs outside the mesh: two more fit, three do not.
+    // vpc-0's account raised its quota to the maximum, 125, and vpc-0 already has 123 active
+    // peerings to VPCs outside the mesh: two more fit, three do not, and no increase helps.
+    const quotas = { '222222222222/us-east-1': { ...defaultMeshQuotas(), activePeeringsPerVpc: { value: 125, source: 'applied' as const } } };
     const existingPeerings = Array.from({ length: 123 }, (_, i) => ({
       vpcPeeringConnectionId: `pcx-${i}`,
       requesterVpcId: 'vpc-0',
@@ -115,28 +118,52 @@ describe('planMesh', () => {
       status: 'active',
       managedByFabric: false,
     }));
-    const fits = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2)], existingPeerings, ownerTag: 'p' });
+    const fits = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2)], existingPeerings, ownerTag: 'p', quotas });
     expect(fits.refused).toEqual([]);
-    const over = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)], existingPeerings, ownerTag: 'p' });
+    const over = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)], existingPeerings, ownerTag: 'p', quotas });
     expect(over.planned.map(p => `${p.requester.vpcId}-${p.accepter.vpcId}`)).toEqual(['vpc-1-vpc-2', 'vpc-1-vpc-3', 'vpc-2-vpc-3']);
     expect(over.refused).toHaveLength(3);
     expect(over.refused.map(r => r.rule)).toEqual(['mesh-quota', 'mesh-quota', 'mesh-quota']);
     expect(over.refused[0].reason).toBe(
-      '222222222222/us-east-1 vpc-0 (10.64.0.0/16) would have 126 active peerings, above the quota of 125 per VPC',
+      '222222222222/us-east-1 vpc-0 (10.64.0.0/16) would have 126 active peerings: it would need 126, but ' +
+        'Active VPC peering connections per VPC (L-7E9ECCDB) is 125 in 222222222222/us-east-1; ' +
+        'more than AWS allows (125): split the mesh or use a Transit Gateway',
     );
+  });
+
+  it('plans against the AWS default of 50 peerings when the account has no other quota, naming the increase', () => {
+    const existingPeerings = Array.from({ length: 48 }, (_, i) => ({
+      vpcPeeringConnectionId: `pcx-${i}`,
+      requesterVpcId: 'vpc-0',
+      accepterVpcId: `vpc-outside-${i}`,
+      status: 'active',
+      managedByFabric: false,
+    }));
+    const over = planMesh({ vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)], existingPeerings, ownerTag: 'p' });
+    expect(over.refused.map(r => r.reason)).toContain(
+      '222222222222/us-east-1 vpc-0 (10.64.0.0/16) would have 51 active peerings: it would need 51, but ' +
+        'Active VPC peering connections per VPC (L-7E9ECCDB) is 50 in 222222222222/us-east-1 (assumed: the AWS default); ' +
+        'request an increase of Active VPC peering connections per VPC to at least 51 in Service Quotas (up to 125)',
+    );
+    const raised = planMesh({
+      vpcs: [vpc(0), vpc(1), vpc(2), vpc(3)],
+      existingPeerings,
+      ownerTag: 'p',
+      quotas: { '222222222222/us-east-1': { ...defaultMeshQuotas(), activePeeringsPerVpc: { value: 60, source: 'applied' } } },
+    });
+    expect(raised.refused).toEqual([]);
   });
 
   it('refuses the pairs of a VPC whose route table would pass its routes quota', () => {
     const mesh = planMesh({
       vpcs: [vpc(0), vpc(1), vpc(2)],
       routeCounts: { 'rtb-2': 49 },
-      limits: { routesPerTable: 50 },
       ownerTag: 'p',
     });
     expect(mesh.planned.map(p => [p.requester.vpcId, p.accepter.vpcId])).toEqual([['vpc-0', 'vpc-1']]);
     expect(mesh.refused.map(r => r.reason)).toEqual([
-      'route table rtb-2 of 333333333333/us-east-1 vpc-2 (10.66.0.0/16) would hold 51 routes, above the quota of 50 per table',
-      'route table rtb-2 of 333333333333/us-east-1 vpc-2 (10.66.0.0/16) would hold 51 routes, above the quota of 50 per table',
+      'route table rtb-2 of 333333333333/us-east-1 vpc-2 (10.66.0.0/16) would hold 51 routes: it would need 51, but Routes per route table (L-93826ACB) is 50 in 333333333333/us-east-1 (assumed: the AWS default); request an increase of Routes per route table to at least 51 in Service Quotas (up to 1000)',
+      'route table rtb-2 of 333333333333/us-east-1 vpc-2 (10.66.0.0/16) would hold 51 routes: it would need 51, but Routes per route table (L-93826ACB) is 50 in 333333333333/us-east-1 (assumed: the AWS default); request an increase of Routes per route table to at least 51 in Service Quotas (up to 1000)',
     ]);
   });
 

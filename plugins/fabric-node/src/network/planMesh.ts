@@ -4,6 +4,7 @@ import { outputRef } from '../plan/refs';
 import { Plan, PlanStep } from '../plan/types';
 import { cidrsOverlap, findOverlaps, parseCidr } from './cidr';
 import { ExistingPeering } from './peerings';
+import { defaultMeshQuotas, meshQuotaRefusal, MeshQuotas } from './meshQuotas';
 
 /** Step types of the mesh; the executors in `meshExecutors.ts` perform them. */
 export const MESH_STEP_TYPES = {
@@ -16,13 +17,6 @@ export const MESH_STEP_TYPES = {
   deletePeering: 'ec2:DeleteVpcPeeringConnection',
 } as const;
 
-/**
- * Quotas the planner checks before anything is applied (docs/aws-facts.md §4). The defaults are
- * the highest values AWS grants on request; pass the account's actual quotas when lower
- * (50 peerings and 50 routes per table out of the box).
- */
-export const DEFAULT_MESH_LIMITS = { activePeeringsPerVpc: 125, routesPerTable: 1000 };
-export type MeshLimits = typeof DEFAULT_MESH_LIMITS;
 
 /** One VPC of the mesh: a cell's VPC and the route tables that must reach every peer. */
 export interface MeshVpc {
@@ -43,7 +37,12 @@ export interface PlanMeshInput {
   ownerTag: string;
   /** Defaults to a fresh UUID, so a destroyed plan's checkpoints never shadow a new one. */
   planId?: string;
-  limits?: Partial<MeshLimits>;
+  /**
+   * Each cell's mesh quotas (`<account>/<region>` → quotas), as `readMeshQuotas` read them
+   * from Service Quotas. A cell not listed is planned against AWS's defaults (50 and 50),
+   * which is what an account that never asked for more has (docs/aws-facts.md §4).
+   */
+  quotas?: Record<string, MeshQuotas>;
   /** Routes each table holds today; a table not listed holds only its local route. */
   routeCounts?: Record<string, number>;
   /** Let each side resolve the other's private DNS names (default true). */
@@ -103,7 +102,7 @@ const label = (vpc: MeshVpc) => `${vpc.cell} ${vpc.vpcId} (${vpc.cidr})`;
  * quota gets none of its new pairs: half a mesh is not a mesh.
  */
 export function planMesh(input: PlanMeshInput): MeshPlan {
-  const limits = { ...DEFAULT_MESH_LIMITS, ...input.limits };
+  const quotasOf = (vpc: MeshVpc) => input.quotas?.[vpc.cell] ?? defaultMeshQuotas();
   const vpcs = [...input.vpcs].sort((x, y) => (orderPair(x, y)[0] === x ? -1 : 1));
   const seenVpcs = new Set<string>();
   for (const vpc of vpcs) {
@@ -182,20 +181,33 @@ export function planMesh(input: PlanMeshInput): MeshPlan {
   for (const vpc of vpcs) {
     const added = newCount.get(vpc.vpcId) ?? 0;
     if (added === 0) continue;
+    const quotas = quotasOf(vpc);
     const peerings = (activeCount.get(vpc.vpcId) ?? 0) + added;
-    if (peerings > limits.activePeeringsPerVpc) {
+    if (peerings > quotas.activePeeringsPerVpc.value) {
       overQuota.set(
         vpc.vpcId,
-        `${label(vpc)} would have ${peerings} active peerings, above the quota of ${limits.activePeeringsPerVpc} per VPC`,
+        meshQuotaRefusal({
+          quota: 'activePeeringsPerVpc',
+          value: quotas.activePeeringsPerVpc,
+          cell: vpc.cell,
+          what: `${label(vpc)} would have ${peerings} active peerings: it`,
+          needed: peerings,
+        }),
       );
       continue;
     }
     for (const table of vpc.routeTableIds) {
       const routes = (input.routeCounts?.[table] ?? 1) + added;
-      if (routes > limits.routesPerTable) {
+      if (routes > quotas.routesPerTable.value) {
         overQuota.set(
           vpc.vpcId,
-          `route table ${table} of ${label(vpc)} would hold ${routes} routes, above the quota of ${limits.routesPerTable} per table`,
+          meshQuotaRefusal({
+            quota: 'routesPerTable',
+            value: quotas.routesPerTable,
+            cell: vpc.cell,
+            what: `route table ${table} of ${label(vpc)} would hold ${routes} routes: it`,
+            needed: routes,
+          }),
         );
         break;
       }

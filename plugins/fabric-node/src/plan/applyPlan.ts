@@ -24,7 +24,7 @@ import { StepExecutorRegistry, toRegistry, validatePlan } from './validatePlan';
  * the resource-intensive bucket of the same size. Defined with the other buckets in
  * aws/AwsRateLimits.ts; re-exported here for callers of the plan API.
  */
-export { EC2_MUTATING_BUCKET };
+export { EC2_MUTATING_BUCKET } from '../aws/AwsRateLimits';
 
 /** How a step reached its status in this apply. */
 export type StepVia = 'checkpoint' | 'probe' | 'run';

@@ -88,7 +88,7 @@ describe('fabric:island:create', () => {
     const error = await runAction(action(), { placementId: spread.placementId, islandId: 'spread', ...network }).catch(e => e);
     expect(error).toBeInstanceOf(ConflictError);
     expect(error.message).toMatch(
-      /^Fabric: Island refused: EFA traffic is not routable across AZs; an island is one AZ-ID in one VPC; the placement chose /,
+      /^Fabric: Island refused: EFA traffic is not routable across AZs, VPCs or regions, .* so a tightly-coupled gang must run in exactly one AZ-ID; the placement chose /,
     );
     await expectNoIsland('spread');
   });

@@ -74,6 +74,7 @@ export class MeshPlanner {
       vpcs,
       existingPeerings: topology.existingPeerings,
       routeCounts: topology.routeCounts,
+      quotas: topology.quotas,
       ownerTag: createdBy,
       planId: id,
     });
@@ -100,6 +101,8 @@ export class MeshPlanner {
         existing: mesh.existing,
         refused: mesh.refused,
         unreadableCells: topology.unreadableCells,
+        // The VPC quotas each cell was planned against, and where each value came from.
+        quotas: topology.quotas,
         cost,
       },
     });
