@@ -3,7 +3,7 @@ import {
   GetServiceQuotaCommand,
   ServiceQuotasClient,
 } from '@aws-sdk/client-service-quotas';
-import { CellRef } from '@internal/backstage-plugin-fabric-common';
+import { CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
 import { awsErrorCode, describeAwsError } from '../aws/errors';
 
 /**
@@ -76,7 +76,7 @@ function assumedDefault(name: MeshQuotaName, cell: CellRef, why: string): MeshQu
   return {
     value: quota.awsDefault,
     source: 'assumed-default',
-    note: `${quota.name} (${quota.code}) in ${cell.accountId}/${cell.region} could not be read (${why}); planning against the AWS default of ${quota.awsDefault}`,
+    note: `${quota.name} (${quota.code}) in ${cellId(cell)} could not be read (${why}); planning against the AWS default of ${quota.awsDefault}`,
   };
 }
 
