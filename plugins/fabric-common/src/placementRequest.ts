@@ -64,7 +64,9 @@ const dataMovementSchema = z
   .object({
     gbPerDay: z
       .number({ required_error: 'is required', invalid_type_error: 'must be a number of GB per day' })
-      .nonnegative({ message: 'must not be negative' }),
+      .nonnegative({ message: 'must not be negative' })
+      .finite({ message: 'must be a finite number of GB per day' })
+      .max(1e9, { message: 'must be at most 1e9 GB per day' }),
     region,
     azId: azIdSchema.optional(),
   })
@@ -84,6 +86,8 @@ const baseSchema = z
     maxHourlyPrice: z
       .number({ invalid_type_error: 'must be a price in USD per hour' })
       .positive({ message: 'must be a positive price in USD per hour' })
+      .finite({ message: 'must be a finite price in USD per hour' })
+      .max(1_000_000, { message: 'must be at most 1000000 USD per hour' })
       .optional(),
     allowedRegions: nonEmptyList(region, 'region').optional(),
     deniedRegions: nonEmptyList(region, 'region').optional(),

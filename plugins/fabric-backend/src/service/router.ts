@@ -19,7 +19,7 @@ import { meshRoutes } from './routes/meshRoutes';
 import { placementsRoutes } from './routes/placementsRoutes';
 import { plansRoutes } from './routes/plansRoutes';
 import { refusalErrors } from './routes/refusalErrors';
-import { createRouteHelpers } from './routes/routeHelpers';
+import { createRouteHelpers, deferBodyErrors } from './routes/routeHelpers';
 import { workloadsRoutes } from './routes/workloadsRoutes';
 
 export interface RouterOptions {
@@ -41,6 +41,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   const helpers = createRouteHelpers(options);
   const router = Router();
   router.use(express.json({ limit: '1mb' }));
+  router.use(deferBodyErrors);
 
   router.use(estateRoutes({ estate, helpers }));
   router.use(capacityRoutes({ estate, helpers }));

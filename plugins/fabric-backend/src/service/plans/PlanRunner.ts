@@ -72,13 +72,8 @@ export class PlanRunner {
    * changes nothing.
    */
   async startApply(id: string): Promise<PlanView> {
-    const { config, plans } = this.deps;
-    if (config.estate.mode !== 'apply') {
-      throw new FabricRefusal(
-        'plan-only',
-        'The fabric runs in plan-only mode: plans are shown but never applied. Set fabric.estate.mode: apply to apply them.',
-      );
-    }
+    const { plans } = this.deps;
+    this.assertCanApply();
     const record = await plans.getPlan(id);
     if (!record) throw new NotFoundError(`No plan ${id}`);
     if (!(await plans.claimForApply(id, this.lease()))) {
@@ -86,6 +81,16 @@ export class PlanRunner {
     }
     this.run(record);
     return this.view(id);
+  }
+
+  /** Refuses in plan-only mode, before anything is planned or stored. */
+  assertCanApply(): void {
+    if (this.deps.config.estate.mode !== 'apply') {
+      throw new FabricRefusal(
+        'plan-only',
+        'The fabric runs in plan-only mode: plans are shown but never applied. Set fabric.estate.mode: apply to apply them.',
+      );
+    }
   }
 
   /**

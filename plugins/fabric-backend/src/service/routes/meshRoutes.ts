@@ -3,7 +3,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { MeshPlanner, MeshPlanRequest, PlanRunner } from '../plans';
-import { parseOrThrow, principalRef, RouteHelpers } from './routeHelpers';
+import { jsonBody, parseOrThrow, principalRef, RouteHelpers } from './routeHelpers';
 
 const meshPlanRequestSchema = z
   .object({
@@ -14,7 +14,11 @@ const meshPlanRequestSchema = z
           .object({
             from: meshEndpointSchema,
             to: meshEndpointSchema,
-            gbPerMonth: z.number().nonnegative(),
+            gbPerMonth: z
+              .number({ invalid_type_error: 'must be a number of GB per month' })
+              .nonnegative({ message: 'must not be negative' })
+              .finite({ message: 'must be a finite number of GB per month' })
+              .max(1e12, { message: 'must be at most 1e12 GB per month' }),
           })
           .strict(),
       )
@@ -34,7 +38,7 @@ export function meshRoutes(options: { mesh: MeshPlanner; runner: PlanRunner; hel
   router.post('/mesh/plan', async (req, res) => {
     const credentials = await helpers.requirePermission(req, fabricMeshManagePermission);
     const record = await helpers.audited(req, 'mesh-plan', {}, () =>
-      mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials)),
+      mesh.plan(parseMeshPlanRequest(jsonBody(req)), principalRef(credentials)),
     );
     res.status(201).json(record);
   });
@@ -42,7 +46,10 @@ export function meshRoutes(options: { mesh: MeshPlanner; runner: PlanRunner; hel
   router.post('/mesh/apply', async (req, res) => {
     const credentials = await helpers.requirePermission(req, fabricMeshManagePermission);
     const view = await helpers.audited(req, 'mesh-apply', {}, async () => {
-      const record = await mesh.plan(parseMeshPlanRequest(req.body), principalRef(credentials));
+      const request = parseMeshPlanRequest(jsonBody(req));
+      // Refuse before planning: a refused request stores nothing.
+      runner.assertCanApply();
+      const record = await mesh.plan(request, principalRef(credentials));
       return runner.startApply(record.id);
     });
     res.status(202).json(view);

@@ -12,7 +12,7 @@ import { PlacementStore } from '../../database/FabricStore';
 import { EstateService } from '../EstateService';
 import { PlacementService } from '../PlacementService';
 import { CellPlanner } from '../plans';
-import { parseOrThrow, principalRef, recordIdSchema, RouteHelpers } from './routeHelpers';
+import { parseOrThrow, principalRef, recordIdSchema, RouteHelpers, jsonBody } from './routeHelpers';
 
 const placementListSchema = z
   .object({
@@ -44,9 +44,10 @@ export function placementsRoutes(options: {
 
   router.post('/placements', async (req, res) => {
     const credentials = await helpers.requirePermission(req, fabricPlacementCreatePermission);
-    const entityRef = typeof req.body?.entityRef === 'string' ? req.body.entityRef : null;
+    const body = jsonBody(req) as { entityRef?: unknown } | undefined;
+    const entityRef = typeof body?.entityRef === 'string' ? body.entityRef : null;
     const record = await helpers.audited(req, 'placement-plan', { entityRef }, () =>
-      placements.plan(req.body, principalRef(credentials)),
+      placements.plan(body, principalRef(credentials)),
     );
     res.status(201).json(record);
   });

@@ -7,7 +7,7 @@ import {
 import { InputError, NotAllowedError } from '@backstage/errors';
 import { AuthorizeResult, BasicPermission } from '@backstage/plugin-permission-common';
 import { JsonObject } from '@backstage/types';
-import { Request } from 'express';
+import express, { Request } from 'express';
 import { z } from 'zod';
 
 /** What every route group needs to guard and record its requests. */
@@ -93,6 +93,58 @@ export function createRouteHelpers(options: {
       }
     },
   };
+}
+
+/**
+ * An HTTP status Backstage's errors have no class for (413, 415); answered by
+ * `httpErrors` in the same JSON shape as every other fabric error.
+ */
+export class FabricHttpError extends Error {
+  constructor(readonly statusCode: 413 | 415, readonly errorName: string, message: string) {
+    super(message);
+    this.name = errorName;
+  }
+}
+
+const BODY_ERROR = Symbol('fabric body error');
+type RequestWithBodyError = Request & { [BODY_ERROR]?: { type?: string; message: string } };
+
+/**
+ * Keeps a body the JSON parser rejected (malformed, too large) on the request instead
+ * of failing it at once, so the route can authorize first: a caller without the
+ * permission is answered 403 whatever they sent, and learns nothing from a 400.
+ */
+export const deferBodyErrors: express.ErrorRequestHandler = (error, req, _res, next) => {
+  if (error?.type === 'entity.parse.failed' || error?.type === 'entity.too.large' || error?.type === 'charset.unsupported') {
+    (req as RequestWithBodyError)[BODY_ERROR] = { type: error.type, message: String(error.message) };
+    req.body = undefined;
+    next();
+    return;
+  }
+  next(error);
+};
+
+/**
+ * The request's JSON body, read only after the route authorized the caller: 413 for a
+ * body over the limit, 415 for a body that is not `application/json`, 400 for malformed
+ * JSON (naming the problem, never echoing the body). No body reads as `undefined`.
+ */
+export function jsonBody(req: Request): unknown {
+  const deferred = (req as RequestWithBodyError)[BODY_ERROR];
+  if (deferred?.type === 'entity.too.large') {
+    throw new FabricHttpError(413, 'PayloadTooLargeError', 'Request body is larger than the 1 MB the fabric accepts');
+  }
+  if (deferred) throw new InputError(`Request body is not valid JSON: ${deferred.message}`);
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
+    throw new FabricHttpError(
+      415,
+      'UnsupportedMediaTypeError',
+      `Request body must be application/json, not ${req.headers['content-type'] ?? 'unspecified'}`,
+    );
+  }
+  return hasBody ? req.body : undefined;
 }
 
 /** Turns the first zod issue into a 400 that names the parameter. */

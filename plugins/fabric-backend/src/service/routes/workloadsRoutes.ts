@@ -9,7 +9,7 @@ import express from 'express';
 import Router from 'express-promise-router';
 import { z } from 'zod';
 import { DatabaseWorkloadStore } from '../../database/DatabaseWorkloadStore';
-import { parseOrThrow, principalRef, RouteHelpers } from './routeHelpers';
+import { parseOrThrow, principalRef, RouteHelpers, jsonBody } from './routeHelpers';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const ENTITY_REF_OR_NAME =
@@ -72,7 +72,7 @@ export function workloadsRoutes(options: { workloads: DatabaseWorkloadStore; hel
 
   router.post('/workloads', async (req, res) => {
     const credentials = await helpers.requirePermission(req, fabricPlacementCreatePermission);
-    const body = parseOrThrow(workloadSchema, req.body, 'workload');
+    const body = parseOrThrow(workloadSchema, jsonBody(req), 'workload');
     const entityRef = `component:${body.namespace}/${body.name}`;
     const entity = workloadEntity(body);
     const created = await helpers.audited(req, 'workload-register', { entityRef }, async () => {
