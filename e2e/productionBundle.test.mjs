@@ -353,7 +353,10 @@ describe(
           const res = await fetch(`${baseUrl}/api/fabric/health`).catch(
             () => undefined,
           );
-          if (res?.status === 200) health = await res.json();
+          // Healthy once it answers; the demo estate is discovered on schedule right
+          // after start (health itself never discovers), so wait for that too.
+          const body = res?.status === 200 ? await res.json() : undefined;
+          if (body?.discovery === 'done') health = body;
           else await sleep(500);
         }
         t.diagnostic(
@@ -363,6 +366,7 @@ describe(
         assert.equal(health.estateSource, 'demo');
         assert.equal(health.mode, 'plan-only');
         assert.ok(health.cells > 0, 'the demo estate has cells');
+        assert.equal(health.discovery, 'done');
       },
     );
 
