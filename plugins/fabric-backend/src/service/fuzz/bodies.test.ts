@@ -2,14 +2,10 @@ import { TestDatabases } from '@backstage/backend-test-utils';
 import request from 'supertest';
 import { bodies, withBody } from './__testUtils__/arbitraries';
 import { FuzzBackend, startFuzzBackend, summary } from './__testUtils__/fuzzBackend';
+import { islandSpec, trainingRun } from './__testUtils__/validRequests';
 
 jest.setTimeout(30 * 60_000);
 
-const trainingRun = {
-  entityRef: 'component:default/llm-pretraining',
-  intent: 'tightly-coupled',
-  gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 16 },
-};
 const inference = {
   entityRef: 'component:default/batch-inference',
   intent: 'throughput',
@@ -44,16 +40,8 @@ const meshRequest = {
     { from: '222222222222/us-west-2/usw2-az1', to: '111111111111/us-east-1/use1-az6', gbPerMonth: 0 },
   ],
 };
-const islandSpec = {
-  id: 'llm-use1-az4',
-  region: 'us-east-1',
-  azId: 'use1-az4',
-  networkAccountId: '444444444444',
-  vpcId: 'vpc-0a1b2c3d4e5f60718',
-  vpcCidr: '10.80.0.0/16',
-  subnetCidr: '10.80.4.0/22',
-  memberAccountIds: ['111111111111', '222222222222'],
-  instanceTypes: ['p5.48xlarge'],
+const islandWithReservation = {
+  ...islandSpec,
   capacityReservations: [{ id: 'cr-0123456789abcdef0', instanceType: 'p5.48xlarge', capacityBlock: true }],
 };
 
@@ -135,7 +123,7 @@ describe('fuzzed request bodies', () => {
     expect(
       await fabric.fuzz(
         'POST /islands (spec)',
-        bodies([islandSpec]),
+        bodies([islandWithReservation]),
         raw => withBody('post', '/islands', raw),
         ISLAND_FIELDS,
       ),

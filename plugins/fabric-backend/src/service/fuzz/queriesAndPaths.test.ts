@@ -3,25 +3,9 @@ import fc from 'fast-check';
 import request from 'supertest';
 import { bodies, pathIds, queryStrings, withBody } from './__testUtils__/arbitraries';
 import { FuzzBackend, startFuzzBackend, summary } from './__testUtils__/fuzzBackend';
+import { islandSpec, trainingRun } from './__testUtils__/validRequests';
 
 jest.setTimeout(30 * 60_000);
-
-const trainingRun = {
-  entityRef: 'component:default/llm-pretraining',
-  intent: 'tightly-coupled',
-  gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 16 },
-};
-const islandSpec = {
-  id: 'llm-use1-az4',
-  region: 'us-east-1',
-  azId: 'use1-az4',
-  networkAccountId: '444444444444',
-  vpcId: 'vpc-0a1b2c3d4e5f60718',
-  vpcCidr: '10.80.0.0/16',
-  subnetCidr: '10.80.4.0/22',
-  memberAccountIds: ['111111111111', '222222222222'],
-  instanceTypes: ['p5.48xlarge'],
-};
 
 const CAPACITY_FIELDS = /gpu|family|instanceType|minGpus|region|azId|accountId|capacityType|efaOnly|intent/;
 const PLACEMENT_FILTER_FIELDS = /entityRef|limit/;

@@ -219,13 +219,11 @@ export function bodies(valid: unknown[]): fc.Arbitrary<RawBody> {
       weight: 2,
     },
     {
-      arbitrary: fc
-        .tuple(base, fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'bogus'))
-        .map(([b, encoding]) => ({
-          body: JSON.stringify(b),
-          contentType: 'application/json',
-          headers: { 'Content-Encoding': encoding },
-        })),
+      arbitrary: fc.tuple(base, fc.constantFrom('gzip', 'deflate', 'br', 'identity', 'bogus')).map(([b, encoding]) => ({
+        body: JSON.stringify(b),
+        contentType: 'application/json',
+        headers: { 'Content-Encoding': encoding },
+      })),
       weight: 1,
     },
     {
@@ -288,21 +286,19 @@ export function queryStrings(params: Record<string, fc.Arbitrary<string>>): fc.A
   const names = Object.keys(params);
   const enc = (s: string) => segment(s);
   const known = names.length
-    ? fc
-        .constantFrom(...names)
-        .chain(name =>
-          fc.oneof(
-            { arbitrary: params[name].map(v => `${name}=${enc(v)}`), weight: 3 },
-            { arbitrary: weirdString.filter(s => s.length < 3000).map(v => `${name}=${enc(v)}`), weight: 3 },
-            {
-              arbitrary: fc.tuple(params[name], params[name]).map(([a, b]) => `${name}=${enc(a)}&${name}=${enc(b)}`),
-              weight: 1,
-            },
-            { arbitrary: params[name].map(v => `${name}[]=${enc(v)}`), weight: 1 },
-            { arbitrary: fc.string({ maxLength: 6 }).map(k => `${name}[${enc(k)}]=1`), weight: 1 },
-            { arbitrary: fc.constant(`${name}`), weight: 1 },
-          ),
-        )
+    ? fc.constantFrom(...names).chain(name =>
+        fc.oneof(
+          { arbitrary: params[name].map(v => `${name}=${enc(v)}`), weight: 3 },
+          { arbitrary: weirdString.filter(s => s.length < 3000).map(v => `${name}=${enc(v)}`), weight: 3 },
+          {
+            arbitrary: fc.tuple(params[name], params[name]).map(([a, b]) => `${name}=${enc(a)}&${name}=${enc(b)}`),
+            weight: 1,
+          },
+          { arbitrary: params[name].map(v => `${name}[]=${enc(v)}`), weight: 1 },
+          { arbitrary: fc.string({ maxLength: 6 }).map(k => `${name}[${enc(k)}]=1`), weight: 1 },
+          { arbitrary: fc.constant(`${name}`), weight: 1 },
+        ),
+      )
     : fc.constant('');
   const unknown = fc.oneof(
     fc
