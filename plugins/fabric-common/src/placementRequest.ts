@@ -200,7 +200,8 @@ export function parsePlacementRequest(input: unknown): ParsePlacementRequestResu
 }
 
 function pathOf(path: Array<string | number>): string {
-  return path.length ? path.join('.') : '(request)';
+  // An empty key is shown as "", so the message never reads as if a name were missing.
+  return path.length ? path.map(key => (key === '' ? '""' : key)).join('.') : '(request)';
 }
 
 function readableMessage(issue: z.ZodIssue): string {

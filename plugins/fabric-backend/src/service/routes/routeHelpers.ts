@@ -110,31 +110,43 @@ const BODY_ERROR = Symbol('fabric body error');
 type RequestWithBodyError = Request & { [BODY_ERROR]?: { type?: string; message: string } };
 
 /**
- * Keeps a body the JSON parser rejected (malformed, too large) on the request instead
- * of failing it at once, so the route can authorize first: a caller without the
- * permission is answered 403 whatever they sent, and learns nothing from a 400.
+ * Keeps a body the JSON parser rejected (malformed, too large, badly encoded) on the
+ * request instead of failing it at once, so the route can authorize first: a caller
+ * without the permission is answered 403 whatever they sent, and learns nothing from a
+ * 400. Mounted right after the parser, so every error it sees is the parser's.
  */
 export const deferBodyErrors: express.ErrorRequestHandler = (error, req, _res, next) => {
-  if (error?.type === 'entity.parse.failed' || error?.type === 'entity.too.large' || error?.type === 'charset.unsupported') {
-    (req as RequestWithBodyError)[BODY_ERROR] = { type: error.type, message: String(error.message) };
-    req.body = undefined;
-    next();
-    return;
-  }
-  next(error);
+  (req as RequestWithBodyError)[BODY_ERROR] = { type: error?.type, message: String(error?.message ?? error) };
+  req.body = undefined;
+  next();
 };
 
 /**
  * The request's JSON body, read only after the route authorized the caller: 413 for a
- * body over the limit, 415 for a body that is not `application/json`, 400 for malformed
- * JSON (naming the problem, never echoing the body). No body reads as `undefined`.
+ * body over the limit, 415 for a body that is not `application/json` or is encoded in a
+ * way the parser cannot undo, 400 for malformed JSON or a body that does not decode
+ * (naming the problem, never echoing the body). No body reads as `undefined`.
  */
 export function jsonBody(req: Request): unknown {
   const deferred = (req as RequestWithBodyError)[BODY_ERROR];
+  const encoding = req.headers['content-encoding'];
   if (deferred?.type === 'entity.too.large') {
     throw new FabricHttpError(413, 'PayloadTooLargeError', 'Request body is larger than the 1 MB the fabric accepts');
   }
-  if (deferred) throw new InputError(`Request body is not valid JSON: ${deferred.message}`);
+  if (deferred?.type === 'encoding.unsupported') {
+    throw new FabricHttpError(
+      415,
+      'UnsupportedMediaTypeError',
+      `Request body must not be encoded as ${encoding}; send it as is or as gzip or deflate`,
+    );
+  }
+  if (deferred?.type === 'entity.parse.failed' || deferred?.type === 'charset.unsupported') {
+    throw new InputError(`Request body is not valid JSON: ${deferred.message}`);
+  }
+  // Anything else the parser met (a body that does not inflate, a length that does not
+  // match) is the body's fault too; zlib's codes and errno stay on the server.
+  if (deferred && encoding) throw new InputError(`Request body could not be decoded as ${encoding}: ${deferred.message}`);
+  if (deferred) throw new InputError(`Request body could not be read: ${deferred.message}`);
   const length = Number(req.headers['content-length'] ?? 0);
   const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
   if (hasBody && !req.is('application/json')) {
@@ -147,15 +159,27 @@ export function jsonBody(req: Request): unknown {
   return hasBody ? req.body : undefined;
 }
 
-/** Turns the first zod issue into a 400 that names the parameter. */
+/**
+ * Turns the first zod issue into a 400 that names the parameter. An issue with the whole
+ * input (a missing body, a malformed path id) names the input itself; an empty key is
+ * shown as "" so the message never reads as if a name were missing.
+ */
 export function parseOrThrow<T>(schema: z.ZodType<T, any, any>, input: unknown, what: string): T {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
-  const key =
-    issue.code === z.ZodIssueCode.unrecognized_keys ? issue.keys.join(', ') : issue.path.join('.');
-  const message = issue.code === z.ZodIssueCode.unrecognized_keys ? 'unknown parameter' : issue.message;
-  throw new InputError(`Invalid ${what} '${key}': ${message}`);
+  const name = (key: string | number) => (key === '' ? '""' : String(key));
+  if (issue.code === z.ZodIssueCode.unrecognized_keys) {
+    throw new InputError(`Invalid ${what} '${issue.keys.map(name).join(', ')}': unknown parameter`);
+  }
+  if (issue.path.length === 0) {
+    const wholeInput =
+      issue.code === z.ZodIssueCode.invalid_type && issue.expected === 'object'
+        ? `must be a JSON object, not ${issue.received === 'undefined' ? 'empty' : issue.received}`
+        : issue.message;
+    throw new InputError(`Invalid ${what}: ${wholeInput}`);
+  }
+  throw new InputError(`Invalid ${what} '${issue.path.map(name).join('.')}': ${issue.message}`);
 }
 
 /** The user (or service) behind a request, as stored with what it created. */
