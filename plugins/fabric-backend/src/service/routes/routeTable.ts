@@ -240,6 +240,12 @@ export function renderRestTable(routes: FabricRoute[] = FABRIC_ROUTES): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [
     REST_TABLE_BEGIN,
+    'The status each caller gets for a well-formed request on the demo estate in plan-only mode ' +
+      '(checked by `packages/backend/src/authorizationMatrix.test.ts`): **guest** is a user outside ' +
+      '`group:default/platform-team`; **pipeline token** the static token of `app-config.production.yaml`, ' +
+      'restricted to `fabric.capacity.read` and `fabric.placement.create`; **service token** a static token ' +
+      'without access restrictions. Every 403 is a `permission-refused` audit event.',
+    '',
     line(header),
     line(header.map(() => '---')),
     ...rows.map(line),
