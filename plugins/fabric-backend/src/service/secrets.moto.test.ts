@@ -215,6 +215,34 @@ describe('secrets never leave the fabric (moto_server)', () => {
     await moto?.stop();
   });
 
+  it('refuses a malformed ExternalId at startup naming its key, never its value', async () => {
+    const logs: string[] = [];
+    const malformed = `${planted('external-id-malformed')} #`;
+    const started = startTestBackend({
+      features: [
+        fabricPlugin,
+        recordingLogger(logs),
+        mockServices.rootConfig.factory({
+          data: {
+            fabric: {
+              estate: { source: 'aws', accounts: [{ ...accounts[2], externalId: malformed }] },
+              hub: { kubernetes: { url: hub.url, token: secrets.hubToken } },
+            },
+          },
+        }),
+      ],
+    });
+    const error = await started.then(
+      () => undefined,
+      (thrown: unknown) => thrown,
+    );
+    expect(printable(error)).toContain('fabric.estate.accounts[0].externalId');
+    for (const text of [printable(error), ...logs]) {
+      expect(text).not.toContain(malformed.slice(0, -2));
+      expect(text).not.toContain(secrets.hubToken);
+    }
+  });
+
   it('keeps the hub token, ExternalIds, AWS keys and session tokens out of logs, responses, plans and audit events', async () => {
     const captured: Captured = { logs: [], audits: [], responses: [], console: [] };
     const auditEvents: Array<{ eventId: string; text: string; outcome?: string }> = [];
