@@ -296,7 +296,7 @@ describe('secrets never leave the fabric (moto_server)', () => {
     await call('get', '/capacity?gpu=H100');
     await call('get', '/capacity?gpu=not-a-gpu&limit=-1');
 
-    // Placements and the cells that provision them (placed or refused, both answered).
+    // A placement and the cells that provision it: their apply calls the hub cluster, which refuses the token.
     const placement = await call('post', '/placements', {
       entityRef: 'component:default/llm-pretraining',
       intent: 'tightly-coupled',
@@ -306,11 +306,11 @@ describe('secrets never leave the fabric (moto_server)', () => {
     await call('post', '/placements', { entityRef: 'not a ref', gpu: { totalGpus: 1e308 } });
     await call('get', '/placements');
     await call('get', `/placements/${placement.body.id}`);
+    expect(placement.body.placement.status).toBe('placed');
     const provision = await call('post', `/placements/${placement.body.id}/provision`);
-    if (provision.status === 201) {
-      await call('post', `/plans/${provision.body.id}/apply`);
-      await waitForPlan(provision.body.id);
-    }
+    expect(provision.status).toBe(201);
+    await call('post', `/plans/${provision.body.id}/apply`);
+    expect((await waitForPlan(provision.body.id)).status).toBe('failed');
 
     // The mesh: planned and applied (the locked account cannot take part), then its removal.
     await call('post', '/mesh/plan', {});
