@@ -47,18 +47,17 @@ import fabricPlugin, {
   fabricRouteName,
 } from '@internal/backstage-plugin-fabric-backend';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import yaml from 'yaml';
+import { productionAuthConfig } from './__testUtils__/productionConfig';
 import permissionPolicyModule, {
   PLATFORM_TEAM_REF,
 } from './modules/permissionPolicy';
 
 jest.setTimeout(120_000);
 
-const ROOT = path.resolve(__dirname, '../../..');
 const FABRIC_TABLES = [
   'fabric_placements',
   'fabric_plans',
@@ -113,16 +112,6 @@ const fabricTablesReader = createBackendModule({
     });
   },
 });
-
-/** backend.auth of app-config.production.yaml, with ${VARS} taken from `env`. */
-function productionAuthConfig(env: Record<string, string>) {
-  const text = readFileSync(
-    path.join(ROOT, 'app-config.production.yaml'),
-    'utf8',
-  );
-  return yaml.parse(text.replace(/\$\{(\w+)\}/g, (_, name) => env[name] ?? ''))
-    .backend.auth;
-}
 
 type Recorded = {
   eventId: string;

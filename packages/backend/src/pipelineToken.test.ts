@@ -13,23 +13,15 @@ import fabricPlugin from '@internal/backstage-plugin-fabric-backend';
 import permissionPlugin from '@backstage/plugin-permission-backend';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { AddressInfo } from 'node:net';
 import path from 'node:path';
-import yaml from 'yaml';
+import { productionAuthConfig } from './__testUtils__/productionConfig';
 import permissionPolicyModule from './modules/permissionPolicy';
 
 jest.setTimeout(120_000);
 
 const ROOT = path.resolve(__dirname, '../../..');
 const CLI = path.join(ROOT, 'packages/fabric-cli/bin/fabric');
-
-/** backend.auth of app-config.production.yaml, with ${VARS} taken from `env`. */
-function productionAuthConfig(env: Record<string, string>) {
-  const text = readFileSync(path.join(ROOT, 'app-config.production.yaml'), 'utf8');
-  const substituted = text.replace(/\$\{(\w+)\}/g, (_, name) => env[name] ?? '');
-  return yaml.parse(substituted).backend.auth;
-}
 
 function runCli(args: string[], env: Record<string, string>) {
   return new Promise<{ code: number; out: string; err: string }>(resolve => {

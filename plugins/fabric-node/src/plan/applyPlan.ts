@@ -18,14 +18,6 @@ import {
 } from './types';
 import { StepExecutorRegistry, toRegistry, validatePlan } from './validatePlan';
 
-/**
- * EC2's bucket for mutating calls, 50 tokens refilled at 5 per second per account and
- * region (docs/aws-facts.md §9). `CreateVpcPeeringConnection` and `AcceptVpcPeeringConnection` sit in
- * the resource-intensive bucket of the same size. Defined with the other buckets in
- * aws/AwsRateLimits.ts; re-exported here for callers of the plan API.
- */
-export { EC2_MUTATING_BUCKET } from '../aws/AwsRateLimits';
-
 /** How a step reached its status in this apply. */
 export type StepVia = 'checkpoint' | 'probe' | 'run';
 

@@ -9,15 +9,16 @@ import { IslandPlanner, PlanRunner } from '../plans';
 import { findPlacement } from './placementsRoutes';
 import { jsonBody, parseOrThrow, principalRef, RouteHelpers } from './routeHelpers';
 
+const islandIdSchema = z
+  .string()
+  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an island id (a DNS label)')
+  .max(MAX_ISLAND_ID_LENGTH);
+
 /** What an island from a placement may say besides the placement: where it goes. */
 const islandFromPlacementSchema = z
   .object({
     placementId: z.string({ invalid_type_error: 'must be a placement id (UUID)' }),
-    id: z
-      .string()
-      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an island id (a DNS label)')
-      .max(MAX_ISLAND_ID_LENGTH)
-      .optional(),
+    id: islandIdSchema.optional(),
     networkAccountId: accountIdSchema,
     vpcId: z.string({ required_error: 'is required', invalid_type_error: 'must be a VPC id' }).regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0a1b2c3d4e5f60718'),
     vpcCidr: z.string({ invalid_type_error: 'must be an IPv4 CIDR' }).max(18).optional(),
@@ -31,10 +32,6 @@ const islandFromPlacementSchema = z
   })
   .strict();
 
-const islandIdSchema = z
-  .string()
-  .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be an island id (a DNS label)')
-  .max(MAX_ISLAND_ID_LENGTH);
 
 /** EFA training islands: plan one, apply its newest plan, plan its removal. */
 export function islandsRoutes(options: {
