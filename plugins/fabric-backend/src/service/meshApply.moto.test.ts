@@ -1,18 +1,15 @@
-import { CreateVpcCommand, DescribeRouteTablesCommand, DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeRouteTablesCommand, DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
 import { mockServices, startTestBackend } from '@backstage/backend-test-utils';
 import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
 import { startMotoServer, MotoServer } from '@internal/fabric-test-tooling';
 import request from 'supertest';
 import { fabricPlugin } from '../plugin';
+import { createMeshVpcs, MESH_ACCOUNTS, MESH_REGIONS } from '../__testUtils__/meshEstate';
 
 jest.setTimeout(180_000);
 
-const accounts = [
-  { id: '111111111111', name: 'hub', role: 'hub', roleArn: 'arn:aws:iam::111111111111:role/fabric-hub' },
-  { id: '222222222222', name: 'research', roleArn: 'arn:aws:iam::222222222222:role/fabric-member' },
-  { id: '333333333333', name: 'inference', roleArn: 'arn:aws:iam::333333333333:role/fabric-member' },
-];
-const regions = ['us-east-1', 'us-west-2'];
+const accounts = MESH_ACCOUNTS;
+const regions = MESH_REGIONS;
 
 // The whole path a platform engineer takes: POST /mesh/apply on a backend in apply mode,
 // against moto_server through the real SDK, then the result counted through the SDK.
@@ -28,17 +25,7 @@ describe('mesh apply through the REST API on moto_server', () => {
     process.env.AWS_REGION = 'us-east-1';
     clients = new AwsClientFactory({ endpoint: moto.endpoint, maxAttempts: 1, hubCredentials: { accessKeyId: 'hub-key', secretAccessKey: 'hub-secret' } });
     // One mesh VPC per cell, non-overlapping, tagged to opt in.
-    let n = 64;
-    for (const account of accounts) {
-      for (const region of regions) {
-        await clients.ec2({ accountId: account.id, region }, account).send(
-          new CreateVpcCommand({
-            CidrBlock: `10.${n++}.0.0/16`,
-            TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'fabric.cloudspectra.io/mesh', Value: 'true' }] }],
-          }),
-        );
-      }
-    }
+    await createMeshVpcs(clients);
   });
 
   afterAll(async () => {

@@ -1,6 +1,5 @@
 import {
   AcceptVpcPeeringConnectionCommand,
-  CreateVpcCommand,
   CreateVpcPeeringConnectionCommand,
   DescribeRouteTablesCommand,
   DescribeVpcPeeringConnectionsCommand,
@@ -10,15 +9,12 @@ import { AwsClientFactory } from '@internal/backstage-plugin-fabric-node';
 import { startMotoServer, MotoServer } from '@internal/fabric-test-tooling';
 import request from 'supertest';
 import { fabricPlugin } from '../plugin';
+import { createMeshVpcs, MESH_ACCOUNTS, MESH_REGIONS } from '../__testUtils__/meshEstate';
 
 jest.setTimeout(240_000);
 
-const accounts = [
-  { id: '111111111111', name: 'hub', role: 'hub', roleArn: 'arn:aws:iam::111111111111:role/fabric-hub' },
-  { id: '222222222222', name: 'research', roleArn: 'arn:aws:iam::222222222222:role/fabric-member' },
-  { id: '333333333333', name: 'inference', roleArn: 'arn:aws:iam::333333333333:role/fabric-member' },
-];
-const regions = ['us-east-1', 'us-west-2'];
+const accounts = MESH_ACCOUNTS;
+const regions = MESH_REGIONS;
 
 // DELETE /mesh plans the removal of what the fabric's mesh applies created; applying
 // that plan returns every account to its starting state, hand-made peerings included.
@@ -26,7 +22,7 @@ describe('removing the mesh through the REST API on moto_server', () => {
   let moto: MotoServer;
   let clients: AwsClientFactory;
   const savedEnv = { ...process.env };
-  const vpcs = new Map<string, string>();
+  let vpcs = new Map<string, string>();
   const ec2 = (accountId: string, region: string) =>
     clients.ec2({ accountId, region }, accounts.find(a => a.id === accountId)!);
 
@@ -40,18 +36,7 @@ describe('removing the mesh through the REST API on moto_server', () => {
       maxAttempts: 1,
       hubCredentials: { accessKeyId: 'hub-key', secretAccessKey: 'hub-secret' },
     });
-    let n = 64;
-    for (const account of accounts) {
-      for (const region of regions) {
-        const out = await ec2(account.id, region).send(
-          new CreateVpcCommand({
-            CidrBlock: `10.${n++}.0.0/16`,
-            TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'fabric.cloudspectra.io/mesh', Value: 'true' }] }],
-          }),
-        );
-        vpcs.set(`${account.id}/${region}`, out.Vpc!.VpcId!);
-      }
-    }
+    vpcs = await createMeshVpcs(clients);
   });
 
   afterAll(async () => {

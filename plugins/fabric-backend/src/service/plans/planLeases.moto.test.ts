@@ -1,4 +1,4 @@
-import { CreateVpcCommand, DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
+import { DescribeVpcPeeringConnectionsCommand } from '@aws-sdk/client-ec2';
 import { LoggerService } from '@backstage/backend-plugin-api';
 import { AwsClientFactory, parseFabricConfig } from '@internal/backstage-plugin-fabric-node';
 import { startMotoServer, MotoServer } from '@internal/fabric-test-tooling';
@@ -10,15 +10,12 @@ import knexFactory, { Knex } from 'knex';
 import { DatabasePlanStore } from '../../database/DatabasePlanStore';
 import { createTestDatabases } from '../../__testUtils__/testDatabases';
 import { createPlanning } from '.';
+import { createMeshVpcs, MESH_ACCOUNTS, MESH_REGIONS } from '../../__testUtils__/meshEstate';
 
 jest.setTimeout(240_000);
 
-const accounts = [
-  { id: '111111111111', name: 'hub', role: 'hub', roleArn: 'arn:aws:iam::111111111111:role/fabric-hub' },
-  { id: '222222222222', name: 'research', roleArn: 'arn:aws:iam::222222222222:role/fabric-member' },
-  { id: '333333333333', name: 'inference', roleArn: 'arn:aws:iam::333333333333:role/fabric-member' },
-];
-const regions = ['us-east-1', 'us-west-2'];
+const accounts = MESH_ACCOUNTS;
+const regions = MESH_REGIONS;
 const LEASE_MS = 3_000;
 
 const quiet: LoggerService = {
@@ -91,20 +88,6 @@ describe('an apply survives the death of the replica running it', () => {
       ]),
   ];
 
-  async function createMeshVpcs() {
-    let n = 64;
-    for (const account of accounts) {
-      for (const region of regions) {
-        await clients.ec2({ accountId: account.id, region }, account).send(
-          new CreateVpcCommand({
-            CidrBlock: `10.${n++}.0.0/16`,
-            TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: 'fabric.cloudspectra.io/mesh', Value: 'true' }] }],
-          }),
-        );
-      }
-    }
-  }
-
   function mutatingCalls(action: string): number {
     if (!existsSync(recording)) return 0;
     return readFileSync(recording, 'utf8')
@@ -124,7 +107,7 @@ describe('an apply survives the death of the replica running it', () => {
       maxAttempts: 1,
       hubCredentials: { accessKeyId: 'hub-key', secretAccessKey: 'hub-secret' },
     });
-    await createMeshVpcs();
+    await createMeshVpcs(clients);
     await fetch(`${moto.endpoint}/moto-api/recorder/reset-recording`, { method: 'POST' });
     await fetch(`${moto.endpoint}/moto-api/recorder/start-recording`, { method: 'POST' });
     const db = await sharedDatabase();
