@@ -113,7 +113,10 @@ export interface FaultProxy {
   accountOf(accessKeyId: string): string;
   /** Declares an access key's account (for long-term keys that never pass AssumeRole). */
   rememberAccessKey(accessKeyId: string, accountId: string): void;
-  /** Every call seen since start (or clearCalls), in order. */
+  /**
+   * Every call seen since start (or clearCalls), in order. Calls sent with the header
+   * `x-fault-proxy-exempt: 1` (node join's) are neither logged nor faulted.
+   */
   calls(): ProxyCall[];
   clearCalls(): void;
   stop(): Promise<void>;

@@ -164,6 +164,7 @@ async function startFaultProxy({
   /** @param {http.IncomingHttpHeaders} headers @param {Record<string, string>} params */
   async function ownEc2Call(headers, params) {
     const body = Buffer.from(new URLSearchParams({ ...params, Version: '2016-11-15' }).toString());
+    /** @type {Record<string, string>} */
     const h = { authorization: headers.authorization || '', 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' };
     if (headers['x-amz-security-token']) h['x-amz-security-token'] = /** @type {string} */ (headers['x-amz-security-token']);
     const r = await forward('POST', '/', h, body);
@@ -227,7 +228,10 @@ async function startFaultProxy({
     const account = roleAccount || accountOf(cred.accessKeyId);
     /** @type {import('./faultProxy').ProxyCall} */
     const call = { service, action, account, region };
-    calls.push(call);
+    // Node join (the stand-in kubelet) marks its calls exempt: faults and the call log
+    // are about the fabric's own calls.
+    const exempt = headers['x-fault-proxy-exempt'] === '1';
+    if (!exempt) calls.push(call);
 
     const views = service === 'ec2' && cred.accessKeyId ? await zoneViews(account, region, headers) : undefined;
     // Requests carry the account's AZ names; moto knows its own.
@@ -237,8 +241,8 @@ async function startFaultProxy({
     }
 
     // The insufficient-capacity rule (if any) that holds a launch of this type × zone × capacity type.
-    const matching = (/** @type {Partial<import('./faultProxy').FaultRule>} */ extra = {}) => activeRules.find((r) =>
-      r.fault === 'insufficient-capacity' && (r.count === undefined || r.count > 0)
+    const matching = (/** @type {{ instanceType?: string, azId?: string, azName?: string, capacityType?: string }} */ extra = {}) => activeRules.find((r) =>
+      !exempt && r.fault === 'insufficient-capacity' && (r.count === undefined || r.count > 0)
       && matches(r.account, account) && matches(r.region, region) && matches(r.service, service)
       && matches(r.action, action)
       && (extra.instanceType === undefined || matches(r.instanceType, extra.instanceType))
@@ -249,7 +253,7 @@ async function startFaultProxy({
 
     // Request-level faults. Insufficient capacity only concerns launches and is decided
     // per override (CreateFleet) or per request (RunInstances) below.
-    const requestRule = activeRules.find((r) =>
+    const requestRule = !exempt && activeRules.find((r) =>
       (r.count === undefined || r.count > 0) && r.fault !== 'insufficient-capacity'
       && matches(r.account, account) && matches(r.region, region) && matches(r.service, service) && matches(r.action, action));
     if (requestRule) {
