@@ -1,2 +1,3 @@
 export * from './moto/motoServer';
+export * from './moto/faultProxy';
 export * from './kube/controlPlane';

@@ -3,5 +3,6 @@
 
 module.exports = {
   ...require('./moto/motoServer'),
+  ...require('./moto/faultProxy'),
   ...require('./kube/controlPlane'),
 };

@@ -13,7 +13,7 @@ export interface StartControlPlaneOptions {
    * Pods created right after start are scheduled. false: --secure-port=0, no wait. Default true.
    */
   waitForScheduler?: boolean;
-  /** Install the Karpenter CRDs (crds.sh) and wait until they are Established. Default true. */
+  /** Install the Karpenter CRDs (crds.sh) and the repo's own (deploy/crds, e.g. the FabricNodeClass) and wait until they are Established. Default true. */
   installCrds?: boolean;
   /** Keep the temp dir (logs, kubeconfig, etcd data) after stop(). Default false. */
   keepTmpDir?: boolean;

@@ -19,7 +19,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { startApiserver, startEtcd, startScheduler } = require('./components');
-const { installKarpenterCrds } = require('./crds');
+const { installKarpenterCrds, installRepoCrds } = require('./crds');
 const { writeCredentials } = require('./credentials');
 const { freePorts, rawRequest } = require('./loopback');
 const { killGroup, stopProcess } = require('./processes');
@@ -120,6 +120,9 @@ async function startControlPlane({
     if (crdDir) {
       ({ crdVersion, crds } = await installKarpenterCrds({ server, token, crdDir, timeoutMs, watch: running }));
       log(`kube test plane: Karpenter ${crdVersion} CRDs established: ${crds.join(', ')} (${elapsed()})`);
+      const repoCrds = await installRepoCrds({ server, token, binary, timeoutMs, watch: running });
+      crds = [...crds, ...repoCrds];
+      log(`kube test plane: fabric CRDs established: ${repoCrds.join(', ')} (${elapsed()})`);
     }
 
     await scheduler.waitUntilReady();

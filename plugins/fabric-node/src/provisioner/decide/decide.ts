@@ -1,0 +1,711 @@
+import { createHash } from 'node:crypto';
+import { CapacityType, CellRef, InstanceTypeInfo, Inventory, Offering } from '@internal/backstage-plugin-fabric-common';
+import {
+  CAPACITY_TYPE_LABEL,
+  CELL_LABEL,
+  INSTANCE_TYPE_LABEL,
+  ISLAND_LABEL,
+  ZONE_ID_LABEL,
+  ZONE_NAME_LABEL,
+  cellLabelValue,
+} from '../../compile/labels';
+import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
+import { QuotaBucketRef, QuotaBudget, quotaBucketOf } from '../../placement/quotaBudget';
+import {
+  Decision,
+  FabricNodeClassResolved,
+  FabricNodeClassSpec,
+  FabricNodePool,
+  LaunchOffering,
+  NodeClaimDecision,
+  PendingPod,
+  Resources,
+  UnschedulablePod,
+} from '../types';
+import {
+  RESOURCE_KEYS,
+  RESOURCE_NAMES,
+  addResources,
+  allocatableOf,
+  capacityOf,
+  emptyResources,
+  fits,
+  formatRequirement,
+  formatTaint,
+  matchesAnyTerm,
+  matchesRequirements,
+  untoleratedTaints,
+} from './scheduling';
+
+/** The NodePool label every Karpenter node carries. */
+export const NODEPOOL_LABEL = 'karpenter.sh/nodepool';
+export const INSTANCE_FAMILY_LABEL = 'karpenter.k8s.aws/instance-family';
+export const INSTANCE_GPU_COUNT_LABEL = 'karpenter.k8s.aws/instance-gpu-count';
+export const INSTANCE_GPU_NAME_LABEL = 'karpenter.k8s.aws/instance-gpu-name';
+
+/** A FabricNodeClass as decide reads it: its name, spec and what it resolved to. */
+export interface NodeClassView {
+  name: string;
+  spec: FabricNodeClassSpec;
+  resolved: FabricNodeClassResolved;
+}
+
+/**
+ * A claim decided or launching whose node has not registered yet: it already draws on
+ * quota and NodePool limits, and its pods must not be decided again.
+ */
+export interface InFlightClaim {
+  name: string;
+  nodePool: string;
+  cell: CellRef;
+  /** The launched type, or the first offering's while the launch is still pending. */
+  instanceType: string;
+  capacityType: CapacityType;
+  podUids: string[];
+}
+
+export interface DecideInput {
+  pods: PendingPod[];
+  nodePools: FabricNodePool[];
+  nodeClasses: NodeClassView[];
+  inventory: Inventory;
+  insufficientCapacity: InsufficientCapacityCache;
+  inFlight: InFlightClaim[];
+  /** Capacity of the nodes each NodePool already has (registered ones), for its limits. */
+  nodePoolUsage: Record<string, Partial<Resources>>;
+  now: Date;
+  /** Offerings listed per claim (CreateFleet takes many; the first few matter). Default 20. */
+  maxOfferingsPerClaim?: number;
+}
+
+/** Karpenter never launches reserved capacity unasked; spot is tried before on-demand. */
+const CAPACITY_RANK: Record<CapacityType, number> = { spot: 0, 'on-demand': 1, reserved: 2 };
+
+/** One launchable offering as a NodePool sees it: a node of this type could start here. */
+interface Option {
+  index: number;
+  pool: PoolView;
+  offering: Offering;
+  info: InstanceTypeInfo;
+  allocatable: Resources;
+  capacity: Resources;
+  labels: Record<string, string>;
+  subnetId: string;
+  bucket: QuotaBucketRef | undefined;
+  insufficientUntil?: Date;
+}
+
+interface PoolView {
+  pool: FabricNodePool;
+  nodeClass: NodeClassView;
+  cell: CellRef;
+  usage: Resources;
+  options: Option[];
+}
+
+/** Pods that share scheduling constraints share their compatible offerings. */
+interface Signature {
+  key: string;
+  terms: PendingPod['requirementTerms'];
+  tolerations: PendingPod['tolerations'];
+  /** compatible[option.index] = 1 when the pod's terms and tolerations allow it. */
+  compatible: Uint8Array;
+  /** Compatible options, best first. */
+  options: Option[];
+}
+
+/** Pods of one signature and one request shape: they pack identically. */
+interface PodGroup {
+  signature: Signature;
+  requests: Resources;
+  pods: PendingPod[];
+  next: number;
+}
+
+/**
+ * Decides which nodes to launch for a batch of pending pods.
+ *
+ * Heuristic (first-fit-decreasing, Karpenter-like, with a price-per-pod choice of type):
+ * 1. Gangs first, all or nothing: every member on nodes of one type in one AZ-ID of one
+ *    NodePool (the island's when the gang may use an island), the cheapest such offering
+ *    whose quota and limits hold the whole gang.
+ * 2. Other pods are grouped by constraints and request shape and taken largest first.
+ *    For the largest pod left, each instance type of the heaviest NodePools that could
+ *    hold it is tried: the pod and then every other pod left that fits (largest first,
+ *    narrowing the node's acceptable offerings to those all its pods allow) are packed
+ *    onto one simulated node. The type with the lowest price per packed pod wins; its
+ *    pods become one NodeClaim. So a lone 1-GPU pod gets a 1-GPU node, and sixteen get
+ *    two 8-GPU nodes when that is cheaper per pod than sixteen small ones.
+ * 3. Each claim lists every offering of its NodePool that holds all its pods, spot
+ *    before on-demand, then by price: the launcher falls back through them in one fleet
+ *    call. Quota and limits are drawn for the first offering's type.
+ */
+export function decide(input: DecideInput): Decision {
+  const context = buildContext(input);
+  const claims: NodeClaimDecision[] = [];
+  const gangs: Decision['gangs'] = [];
+  const unschedulable: UnschedulablePod[] = [];
+
+  const pods = input.pods.filter(pod => !context.assignedPods.has(pod.uid));
+  const gangMembers = new Map<string, PendingPod[]>();
+  const loosePods: PendingPod[] = [];
+  for (const pod of pods) {
+    if (pod.gang) {
+      const members = gangMembers.get(pod.gang.name) ?? [];
+      members.push(pod);
+      gangMembers.set(pod.gang.name, members);
+    } else {
+      loosePods.push(pod);
+    }
+  }
+
+  for (const [gangName, members] of [...gangMembers.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+    const outcome = decideGang(context, gangName, members);
+    if ('reason' in outcome) {
+      for (const member of members) unschedulable.push({ uid: member.uid, reason: outcome.reason });
+    } else {
+      claims.push(...outcome.claims);
+      gangs.push({ name: gangName, claims: outcome.claims.map(c => c.name) });
+    }
+  }
+
+  const packed = packLoosePods(context, loosePods, input.maxOfferingsPerClaim ?? 20);
+  claims.push(...packed.claims);
+  unschedulable.push(...packed.unschedulable);
+  return { claims, gangs, unschedulable };
+}
+
+interface Context {
+  input: DecideInput;
+  pools: PoolView[];
+  options: Option[];
+  types: Map<string, InstanceTypeInfo>;
+  quota: QuotaBudget;
+  signatures: Map<string, Signature>;
+  assignedPods: Set<string>;
+  notReadyPools: string[];
+}
+
+function buildContext(input: DecideInput): Context {
+  const types = new Map(input.inventory.instanceTypes.map(info => [info.instanceType, info]));
+  const classes = new Map(input.nodeClasses.map(c => [c.name, c]));
+  const offeringsByCell = new Map<string, Offering[]>();
+  for (const offering of input.inventory.offerings) {
+    const key = `${offering.accountId}/${offering.region}`;
+    const list = offeringsByCell.get(key) ?? [];
+    list.push(offering);
+    offeringsByCell.set(key, list);
+  }
+
+  const pools: PoolView[] = [];
+  const options: Option[] = [];
+  const notReadyPools: string[] = [];
+  const sortedPools = [...input.nodePools].sort((a, b) => b.weight - a.weight || a.name.localeCompare(b.name));
+  for (const pool of sortedPools) {
+    if (pool.deleting) continue;
+    const nodeClass = classes.get(pool.nodeClassName);
+    if (!nodeClass || !nodeClass.resolved.ready) {
+      notReadyPools.push(
+        `${pool.name} (FabricNodeClass ${pool.nodeClassName} ${nodeClass ? `not ready: ${nodeClass.resolved.reason ?? 'unresolved'}` : 'missing'})`,
+      );
+      continue;
+    }
+    const cell = { accountId: nodeClass.spec.accountId, region: nodeClass.spec.region };
+    const usage = { ...emptyResources(), ...input.nodePoolUsage[pool.name] };
+    const view: PoolView = { pool, nodeClass, cell, usage, options: [] };
+    const subnetByAz = new Map<string, string>();
+    for (const subnet of [...nodeClass.resolved.subnets].sort((a, b) => a.id.localeCompare(b.id))) {
+      if (!subnetByAz.has(subnet.azId)) subnetByAz.set(subnet.azId, subnet.id);
+    }
+    const allowedAzs = new Set(nodeClass.spec.azIds);
+    for (const offering of offeringsByCell.get(`${cell.accountId}/${cell.region}`) ?? []) {
+      // Reserved capacity needs a capacity-reservation target the launcher does not send yet.
+      if (offering.capacityType === 'reserved') continue;
+      if (allowedAzs.size > 0 && !allowedAzs.has(offering.azId)) continue;
+      const subnetId = subnetByAz.get(offering.azId);
+      const info = types.get(offering.instanceType);
+      if (!subnetId || !info) continue;
+      const labels = nodeLabels(pool, nodeClass, offering, info);
+      if (!matchesRequirements(labels, pool.requirements)) continue;
+      const ice = input.insufficientCapacity.lookup(
+        { instanceType: offering.instanceType, azId: offering.azId, capacityType: offering.capacityType },
+        input.now,
+      );
+      const option: Option = {
+        index: options.length,
+        pool: view,
+        offering,
+        info,
+        allocatable: allocatableOf(info),
+        capacity: capacityOf(info),
+        labels,
+        subnetId,
+        bucket: quotaBucketOf(offering, info),
+        insufficientUntil: ice?.expiresAt,
+      };
+      options.push(option);
+      view.options.push(option);
+    }
+    view.options.sort(compareOptions);
+    pools.push(view);
+  }
+
+  const quota = QuotaBudget.fromInventory(input.inventory, types);
+  const assignedPods = new Set<string>();
+  const poolsByName = new Map(pools.map(p => [p.pool.name, p]));
+  for (const claim of input.inFlight) {
+    for (const uid of claim.podUids) assignedPods.add(uid);
+    const info = types.get(claim.instanceType);
+    if (!info) continue;
+    const bucket = quotaBucketOf(
+      { ...claim.cell, azId: '', azName: '', instanceType: claim.instanceType, capacityType: claim.capacityType, pricePerHour: 0, quotaHeadroomInstances: 0 },
+      info,
+    );
+    quota.take(bucket, Math.min(info.vcpus, quota.vcpusLeft(bucket)));
+    const pool = poolsByName.get(claim.nodePool);
+    if (pool) pool.usage = addResources(pool.usage, capacityOf(info));
+  }
+
+  return { input, pools, options, types, quota, signatures: new Map(), assignedPods, notReadyPools };
+}
+
+function nodeLabels(pool: FabricNodePool, nodeClass: NodeClassView, offering: Offering, info: InstanceTypeInfo): Record<string, string> {
+  const labels: Record<string, string> = {
+    ...pool.labels,
+    [NODEPOOL_LABEL]: pool.name,
+    [ZONE_ID_LABEL]: offering.azId,
+    [ZONE_NAME_LABEL]: offering.azName,
+    [CELL_LABEL]: cellLabelValue(offering),
+    [CAPACITY_TYPE_LABEL]: offering.capacityType,
+    [INSTANCE_TYPE_LABEL]: offering.instanceType,
+    [INSTANCE_FAMILY_LABEL]: info.family,
+    [INSTANCE_GPU_COUNT_LABEL]: String(info.acceleratorCount),
+    [INSTANCE_GPU_NAME_LABEL]: info.acceleratorName.toLowerCase(),
+    'topology.kubernetes.io/region': offering.region,
+  };
+  if (nodeClass.spec.island) labels[ISLAND_LABEL] = nodeClass.spec.island;
+  return labels;
+}
+
+function compareOptions(a: Option, b: Option): number {
+  return (
+    CAPACITY_RANK[a.offering.capacityType] - CAPACITY_RANK[b.offering.capacityType] ||
+    a.offering.pricePerHour - b.offering.pricePerHour ||
+    a.offering.instanceType.localeCompare(b.offering.instanceType) ||
+    a.offering.azId.localeCompare(b.offering.azId)
+  );
+}
+
+function signatureOf(context: Context, pod: PendingPod): Signature {
+  const key = JSON.stringify([pod.requirementTerms, pod.tolerations]);
+  let signature = context.signatures.get(key);
+  if (!signature) {
+    const compatible = new Uint8Array(context.options.length);
+    const options: Option[] = [];
+    for (const pool of context.pools) {
+      if (untoleratedTaints(pod.tolerations, pool.pool.taints).length > 0) continue;
+      for (const option of pool.options) {
+        if (!matchesAnyTerm(option.labels, pod.requirementTerms)) continue;
+        compatible[option.index] = 1;
+        options.push(option);
+      }
+    }
+    options.sort((a, b) => b.pool.pool.weight - a.pool.pool.weight || compareOptions(a, b));
+    signature = { key, terms: pod.requirementTerms, tolerations: pod.tolerations, compatible, options };
+    context.signatures.set(key, signature);
+  }
+  return signature;
+}
+
+/** Whether one more node of this option fits its NodePool's limits. */
+function withinLimits(option: Option, count = 1): boolean {
+  const limits = option.pool.pool.limits;
+  if (!limits) return true;
+  for (const key of RESOURCE_KEYS) {
+    const limit = limits[key];
+    if (limit === undefined) continue;
+    if (option.pool.usage[key] + option.capacity[key] * count > limit) return false;
+  }
+  return true;
+}
+
+/** Nodes of this option its NodePool's limits still allow. */
+function nodesWithinLimits(option: Option): number {
+  const limits = option.pool.pool.limits;
+  let nodes = Number.POSITIVE_INFINITY;
+  if (!limits) return nodes;
+  for (const key of RESOURCE_KEYS) {
+    const limit = limits[key];
+    if (limit === undefined || option.capacity[key] === 0) continue;
+    nodes = Math.min(nodes, Math.floor((limit - option.pool.usage[key]) / option.capacity[key]));
+  }
+  return Math.max(0, nodes);
+}
+
+function hasQuotaFor(context: Context, option: Option, count = 1): boolean {
+  return context.quota.vcpusLeft(option.bucket) >= option.info.vcpus * count;
+}
+
+/** Whether a node could start from this option now: not ICE'd, within quota and limits. */
+function launchable(context: Context, option: Option): boolean {
+  return !option.insufficientUntil && hasQuotaFor(context, option) && withinLimits(option);
+}
+
+function commit(context: Context, option: Option, count: number): void {
+  context.quota.take(option.bucket, option.info.vcpus * count);
+  for (const key of RESOURCE_KEYS) option.pool.usage[key] += option.capacity[key] * count;
+}
+
+function toLaunchOffering(option: Option): LaunchOffering {
+  return {
+    instanceType: option.offering.instanceType,
+    azId: option.offering.azId,
+    capacityType: option.offering.capacityType,
+    subnetId: option.subnetId,
+    pricePerHour: option.offering.pricePerHour,
+  };
+}
+
+/** A stable name: the same pods decided again give the same NodeClaim name. */
+function claimName(pool: string, podUids: string[]): string {
+  const digest = createHash('sha256').update([...podUids].sort().join(',')).digest('hex').slice(0, 10);
+  const prefix = pool.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, 52).replace(/-+$/, '');
+  return `${prefix}-${digest}`;
+}
+
+function sumRequests(pods: PendingPod[]): Resources {
+  return pods.reduce((sum, pod) => addResources(sum, pod.requests), emptyResources());
+}
+
+function compareRequestsDescending(a: Resources, b: Resources): number {
+  return (
+    b.gpus + b.neuron - (a.gpus + a.neuron) ||
+    b.efa - a.efa ||
+    b.cpuMillis - a.cpuMillis ||
+    b.memoryMiB - a.memoryMiB
+  );
+}
+
+// ---------------------------------------------------------------------------------------
+// Pods without a gang
+// ---------------------------------------------------------------------------------------
+
+interface SimulatedNode {
+  type: string;
+  /** Acceptable options, best first; every one holds every packed pod. */
+  options: Option[];
+  signatures: Set<Signature>;
+  pods: PendingPod[];
+  /** How many pods were taken from each group. */
+  taken: Map<PodGroup, number>;
+  sum: Resources;
+}
+
+function packLoosePods(
+  context: Context,
+  pods: PendingPod[],
+  maxOfferingsPerClaim: number,
+): { claims: NodeClaimDecision[]; unschedulable: UnschedulablePod[] } {
+  const groupsByKey = new Map<string, PodGroup>();
+  for (const pod of pods) {
+    const signature = signatureOf(context, pod);
+    const key = `${signature.key}|${RESOURCE_KEYS.map(k => pod.requests[k]).join(',')}`;
+    let group = groupsByKey.get(key);
+    if (!group) {
+      group = { signature, requests: pod.requests, pods: [], next: 0 };
+      groupsByKey.set(key, group);
+    }
+    group.pods.push(pod);
+  }
+  const groups = [...groupsByKey.values()].sort(
+    (a, b) => compareRequestsDescending(a.requests, b.requests) || a.signature.key.localeCompare(b.signature.key),
+  );
+  for (const group of groups) group.pods.sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.uid.localeCompare(b.uid));
+
+  const claims: NodeClaimDecision[] = [];
+  const unschedulable: UnschedulablePod[] = [];
+  let first = 0;
+  for (;;) {
+    while (first < groups.length && groups[first].next >= groups[first].pods.length) first++;
+    if (first >= groups.length) break;
+    const seedGroup = groups[first];
+    const seed = seedGroup.pods[seedGroup.next];
+
+    const viable = seedGroup.signature.options.filter(o => fits(seed.requests, o.allocatable) && launchable(context, o));
+    if (viable.length === 0) {
+      // Every pod of this group fails the same way: report them all now.
+      const reason = explainUnschedulable(context, seed);
+      for (let i = seedGroup.next; i < seedGroup.pods.length; i++) {
+        unschedulable.push({ uid: seedGroup.pods[i].uid, reason });
+      }
+      seedGroup.next = seedGroup.pods.length;
+      continue;
+    }
+    // NodePools are tried heaviest first, as Karpenter does; within a weight, by price.
+    const topWeight = viable[0].pool.pool.weight;
+    const byType = new Map<string, Option[]>();
+    for (const option of viable) {
+      if (option.pool.pool.weight !== topWeight) break;
+      const list = byType.get(option.offering.instanceType) ?? [];
+      list.push(option);
+      byType.set(option.offering.instanceType, list);
+    }
+
+    let best: { node: SimulatedNode; pricePerPod: number } | undefined;
+    for (const [type, typeOptions] of byType) {
+      const node = simulateNode(groups, first, seedGroup, type, typeOptions);
+      const pricePerPod = node.options[0].offering.pricePerHour / node.pods.length;
+      if (
+        !best ||
+        pricePerPod < best.pricePerPod - 1e-9 ||
+        (Math.abs(pricePerPod - best.pricePerPod) <= 1e-9 && node.pods.length > best.node.pods.length)
+      ) {
+        best = { node, pricePerPod };
+      }
+    }
+    const node = best!.node;
+    for (const [group, count] of node.taken) group.next += count;
+    claims.push(finishClaim(context, node, maxOfferingsPerClaim));
+  }
+  return { claims, unschedulable };
+}
+
+/** Packs the seed and then every other pod left that fits onto one node of `type`. */
+function simulateNode(groups: PodGroup[], first: number, seedGroup: PodGroup, type: string, typeOptions: Option[]): SimulatedNode {
+  const allocatable = typeOptions[0].allocatable;
+  const node: SimulatedNode = {
+    type,
+    options: typeOptions,
+    signatures: new Set([seedGroup.signature]),
+    pods: [],
+    taken: new Map(),
+    sum: emptyResources(),
+  };
+  for (let g = first; g < groups.length; g++) {
+    const group = groups[g];
+    let index = group.next;
+    if (index >= group.pods.length) continue;
+    if (!fits(addResources(node.sum, group.requests), allocatable)) continue;
+    let options = node.options;
+    if (!node.signatures.has(group.signature)) {
+      const compatible = group.signature.compatible;
+      options = node.options.filter(o => compatible[o.index] === 1);
+      if (options.length === 0) continue;
+    }
+    let sum = node.sum;
+    while (index < group.pods.length) {
+      const next = addResources(sum, group.requests);
+      if (!fits(next, allocatable)) break;
+      sum = next;
+      node.pods.push(group.pods[index]);
+      index++;
+    }
+    node.taken.set(group, index - group.next);
+    node.sum = sum;
+    node.options = options;
+    node.signatures.add(group.signature);
+  }
+  return node;
+}
+
+function finishClaim(context: Context, node: SimulatedNode, maxOfferings: number): NodeClaimDecision {
+  const chosen = node.options[0];
+  const pool = chosen.pool;
+  const signatures = [...node.signatures];
+  // Fallbacks: any offering of the same NodePool that holds all the pods, allowed by all
+  // their constraints, with capacity and quota of its own.
+  const offerings = pool.options.filter(
+    o =>
+      o === chosen ||
+      (fits(node.sum, o.allocatable) &&
+        signatures.every(s => s.compatible[o.index] === 1) &&
+        launchable(context, o)),
+  );
+  offerings.sort((a, b) => (a === chosen ? -1 : b === chosen ? 1 : compareOptions(a, b)));
+  commit(context, chosen, 1);
+  const podUids = node.pods.map(p => p.uid);
+  return {
+    name: claimName(pool.pool.name, podUids),
+    nodePool: pool.pool.name,
+    nodeClass: pool.nodeClass.name,
+    cell: pool.cell,
+    offerings: offerings.slice(0, maxOfferings).map(toLaunchOffering),
+    podUids,
+    requests: node.sum,
+  };
+}
+
+// ---------------------------------------------------------------------------------------
+// Gangs
+// ---------------------------------------------------------------------------------------
+
+function decideGang(
+  context: Context,
+  gangName: string,
+  members: PendingPod[],
+): { claims: NodeClaimDecision[] } | { reason: string } {
+  const size = members[0].gang!.size;
+  if (members.length < size) {
+    return { reason: `gang ${gangName} has ${members.length} of its ${size} members pending; it launches only when all are` };
+  }
+  const signatures = [...new Set(members.map(m => signatureOf(context, m)))];
+  const ordered = [...members].sort((a, b) => compareRequestsDescending(a.requests, b.requests) || a.uid.localeCompare(b.uid));
+
+  // Options every member allows and that hold the largest member on its own.
+  let candidates = signatures[0].options.filter(
+    o => signatures.every(s => s.compatible[o.index] === 1) && fits(ordered[0].requests, o.allocatable),
+  );
+  // A gang that may use an island uses it: the island carries its placement group and EFA.
+  if (candidates.some(o => o.pool.nodeClass.spec.island)) {
+    candidates = candidates.filter(o => o.pool.nodeClass.spec.island);
+  }
+  if (candidates.length === 0) {
+    return { reason: `gang ${gangName}: ${explainUnschedulable(context, ordered[0])}` };
+  }
+
+  const packings = new Map<string, PendingPod[][]>();
+  let best: { option: Option; nodes: PendingPod[][]; cost: number } | undefined;
+  let closest: { option: Option; nodes: number; headroom: number; why: string } | undefined;
+  for (const option of candidates) {
+    const type = option.offering.instanceType;
+    let nodes = packings.get(type);
+    if (!nodes) {
+      nodes = packOntoNodesOf(ordered, option.allocatable);
+      packings.set(type, nodes);
+    }
+    const quotaNodes = Math.floor(context.quota.vcpusLeft(option.bucket) / option.info.vcpus);
+    const limitNodes = nodesWithinLimits(option);
+    const headroom = option.insufficientUntil ? 0 : Math.min(quotaNodes, limitNodes);
+    if (headroom >= nodes.length) {
+      const cost = CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
+      if (!best || cost < best.cost - 1e-9 || (Math.abs(cost - best.cost) <= 1e-9 && nodes.length < best.nodes.length)) {
+        best = { option, nodes, cost };
+      }
+    } else if (!closest || headroom / nodes.length > closest.headroom / closest.nodes) {
+      const why = option.insufficientUntil
+        ? `insufficient capacity until ${option.insufficientUntil.toISOString()}`
+        : quotaNodes < limitNodes
+          ? `quota for ${quotaNodes}`
+          : `NodePool ${option.pool.pool.name} limits for ${limitNodes}`;
+      closest = { option, nodes: nodes.length, headroom, why };
+    }
+  }
+
+  if (!best) {
+    const c = closest!;
+    return {
+      reason:
+        `gang ${gangName} of ${size} needs ${c.nodes} × ${c.option.offering.instanceType} in one AZ-ID; ` +
+        `best is ${c.option.offering.azId} (${cellLabelValue(c.option.offering)}, ${c.option.offering.capacityType}) with ${c.why}`,
+    };
+  }
+
+  const chosen = best.option;
+  // The same type and AZ-ID bought the other way, if it holds the whole gang too; the
+  // launcher uses one capacity type per fleet call, so this only helps a retry.
+  const alternates = chosen.pool.options.filter(
+    o =>
+      o !== chosen &&
+      o.offering.instanceType === chosen.offering.instanceType &&
+      o.offering.azId === chosen.offering.azId &&
+      signatures.every(s => s.compatible[o.index] === 1) &&
+      !o.insufficientUntil &&
+      hasQuotaFor(context, o, best!.nodes.length) &&
+      withinLimits(o, best!.nodes.length),
+  );
+  commit(context, chosen, best.nodes.length);
+  const offerings = [chosen, ...alternates].map(toLaunchOffering);
+  const claims = best.nodes.map(nodePods => {
+    const podUids = nodePods.map(p => p.uid);
+    return {
+      name: claimName(chosen.pool.pool.name, podUids),
+      nodePool: chosen.pool.pool.name,
+      nodeClass: chosen.pool.nodeClass.name,
+      cell: chosen.pool.cell,
+      offerings,
+      podUids,
+      requests: sumRequests(nodePods),
+      gang: gangName,
+    };
+  });
+  return { claims };
+}
+
+/** First-fit-decreasing of pods (already sorted) onto nodes of one allocatable size. */
+function packOntoNodesOf(pods: PendingPod[], allocatable: Resources): PendingPod[][] {
+  const nodes: Array<{ pods: PendingPod[]; sum: Resources }> = [];
+  for (const pod of pods) {
+    const node = nodes.find(n => fits(addResources(n.sum, pod.requests), allocatable));
+    if (node) {
+      node.pods.push(pod);
+      node.sum = addResources(node.sum, pod.requests);
+    } else {
+      nodes.push({ pods: [pod], sum: pod.requests });
+    }
+  }
+  return nodes.map(n => n.pods);
+}
+
+// ---------------------------------------------------------------------------------------
+// Reasons
+// ---------------------------------------------------------------------------------------
+
+/**
+ * Why no node can be launched for a pod: the first constraint that rules out every
+ * offering, in the order a person would check them.
+ */
+function explainUnschedulable(context: Context, pod: PendingPod): string {
+  if (context.pools.length === 0) {
+    return context.notReadyPools.length
+      ? `no NodePool is usable: ${context.notReadyPools.slice(0, 3).join('; ')}`
+      : 'no fabric NodePool exists';
+  }
+  const tolerated = context.pools.filter(p => untoleratedTaints(pod.tolerations, p.pool.taints).length === 0);
+  if (tolerated.length === 0) {
+    const taints = [...new Set(context.pools.flatMap(p => untoleratedTaints(pod.tolerations, p.pool.taints).map(formatTaint)))];
+    return `no NodePool's taints are tolerated (untolerated: ${taints.slice(0, 4).join(', ')})`;
+  }
+  const matching = tolerated.flatMap(p => p.options.filter(o => matchesAnyTerm(o.labels, pod.requirementTerms)));
+  if (matching.length === 0) {
+    const terms = pod.requirementTerms.map(t => t.map(formatRequirement).join(' and ')).join(' or ');
+    return `no offering of a tolerated NodePool matches its node requirements (${terms})`;
+  }
+  const holding = matching.filter(o => fits(pod.requests, o.allocatable));
+  if (holding.length === 0) {
+    const short = RESOURCE_KEYS.flatMap(k => {
+      const best = matching.reduce((a, b) => (b.allocatable[k] > a.allocatable[k] ? b : a));
+      return pod.requests[k] > best.allocatable[k]
+        ? [`${pod.requests[k]} ${RESOURCE_NAMES[k]} (the most any matching type offers is ${best.allocatable[k]}, ${best.offering.instanceType})`]
+        : [];
+    });
+    return short.length
+      ? `no instance type can hold it: it requests ${short.join(', ')}`
+      : 'no single matching instance type offers all of its requests together';
+  }
+  const available = holding.filter(o => !o.insufficientUntil);
+  if (available.length === 0) {
+    const examples = holding
+      .slice(0, 3)
+      .map(o => `${o.offering.instanceType} ${o.offering.capacityType} in ${o.offering.azId} until ${o.insufficientUntil!.toISOString()}`);
+    return `every matching offering is marked insufficient capacity (${examples.join('; ')}${holding.length > 3 ? '; …' : ''})`;
+  }
+  const withQuota = available.filter(o => hasQuotaFor(context, o));
+  if (withQuota.length === 0) {
+    const seen = new Set<string>();
+    const examples: string[] = [];
+    for (const o of available) {
+      const key = o.bucket?.key ?? '';
+      if (seen.has(key)) continue;
+      seen.add(key);
+      examples.push(
+        `${o.bucket?.name} in ${o.offering.accountId}/${o.offering.region} has ${context.quota.vcpusLeft(o.bucket)} vCPUs left, ${o.offering.instanceType} needs ${o.info.vcpus}`,
+      );
+    }
+    return `no vCPU quota left for any matching offering (${examples.slice(0, 3).join('; ')}${examples.length > 3 ? '; …' : ''})`;
+  }
+  const limited = [...new Set(withQuota.filter(o => !withinLimits(o)).map(o => o.pool.pool.name))];
+  if (limited.length > 0) {
+    return `NodePool limits reached: ${limited.slice(0, 3).join(', ')} cannot add a node that holds it`;
+  }
+  return 'no offering can hold it now';
+}
