@@ -14,6 +14,11 @@ export interface LeaderElectionOptions {
   /** Called when leadership is lost (renewal failed past the lease) or given up on stop. */
   onStoppedLeading?(): void;
   onError?(error: unknown): void;
+  /**
+   * Annotations written with every renewal, e.g. the leader's health (last batch,
+   * decisions/s): anyone who can read the Lease sees how the active loop is doing.
+   */
+  annotations?(): Record<string, string>;
 }
 
 export interface LeaderElector {
@@ -75,7 +80,7 @@ export function startLeaderElection(client: KubernetesClient, options: LeaderEle
       await client.create<Lease>(RESOURCES.leases, {
         apiVersion: 'coordination.k8s.io/v1',
         kind: 'Lease',
-        metadata: { name: options.name, namespace: options.namespace },
+        metadata: { name: options.name, namespace: options.namespace, annotations: options.annotations?.() },
         spec: {
           holderIdentity: options.identity,
           leaseDurationSeconds,
@@ -99,6 +104,7 @@ export function startLeaderElection(client: KubernetesClient, options: LeaderEle
     const taking = holder !== options.identity;
     const updated = await client.replace<Lease>(RESOURCES.leases, {
       ...current,
+      metadata: { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), ...(options.annotations?.() ?? {}) } },
       spec: {
         ...current.spec,
         holderIdentity: options.identity,
