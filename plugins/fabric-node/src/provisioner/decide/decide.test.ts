@@ -117,8 +117,8 @@ describe('decide', () => {
     expect(after.offerings[0].capacityType).toBe('spot');
 
     // Every g6e.xlarge offering exhausted: the reason names the cache.
-    for (const o of inventory.offerings.filter(o => o.instanceType === 'g6e.xlarge')) {
-      cache.markInsufficient(o, { now: DEMO_NOW });
+    for (const offering of inventory.offerings.filter(o => o.instanceType === 'g6e.xlarge')) {
+      cache.markInsufficient(offering, { now: DEMO_NOW });
     }
     const none = decide(decideInput(inventory, [pod], { insufficientCapacity: cache }));
     expect(none.claims).toEqual([]);
