@@ -3,6 +3,7 @@ import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DeleteTagsCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
   EC2Client,
@@ -186,9 +187,15 @@ describe('launching NodeClaims against moto_server', () => {
     const claimTags = instances.map(i => i.Tags?.find(t => t.Key === 'fabric.cloudspectra.io/nodeclaim')?.Value).sort();
     expect(claimTags).toEqual(claims.map(c => c.name));
 
-    // Launched again after a restart: still four.
+    // A restart after the fleet answered but before two members were tagged with their
+    // claims: launching again adds no instance and finishes the tagging.
+    await ec2(inference).send(
+      new DeleteTagsCommand({ Resources: instances.slice(0, 2).map(i => i.InstanceId!), Tags: [{ Key: 'fabric.cloudspectra.io/nodeclaim' }] }),
+    );
     await launchClaims(claims.map((claim, i) => ({ claim, uid: `7c4f1e7e-0000-4000-8000-00000000001${i}` })), deps);
-    expect(await instancesTagged(inference, 'fabric.cloudspectra.io/gang', 'llm-a')).toHaveLength(4);
+    const again = await instancesTagged(inference, 'fabric.cloudspectra.io/gang', 'llm-a');
+    expect(again.map(i => i.InstanceId).sort()).toEqual(instances.map(i => i.InstanceId).sort());
+    expect(again.map(i => i.Tags?.find(t => t.Key === 'fabric.cloudspectra.io/nodeclaim')?.Value).sort()).toEqual(claims.map(c => c.name));
   });
 
   it("launches an island's claims from the island plan's EFA template of the claim's type", async () => {

@@ -126,6 +126,8 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
   try {
     const existing = await findClaimInstances(api, names, gang, deps.owner);
     if (existing.length >= unit.length) {
+      // A gang whose launch answered but whose members were not all tagged yet.
+      if (gang) await tagGangMembers(api, existing, unit);
       return { ...base, outcome: launched(existing.slice(0, unit.length), unit, nodeClass) };
     }
     if (gang && existing.length > 0) {
@@ -330,12 +332,18 @@ function launched(instances: Instance[], unit: ClaimToLaunch[], nodeClass: NodeC
   };
 }
 
-/** One gang fleet tags all its instances alike; each gets its own claim's tag now. */
+/**
+ * One gang fleet tags all its instances alike; each gets its own claim's tag now. Already
+ * tagged instances (a retry after a crash mid-way) keep their claim.
+ */
 async function tagGangMembers(api: CellApi, instances: Instance[], unit: ClaimToLaunch[]) {
-  const sorted = [...instances].sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
-  for (const [i, instance] of sorted.entries()) {
-    const name = unit[i]?.claim.name;
-    if (!name) continue;
+  const claimOf = (instance: Instance) => instance.Tags?.find(t => t.Key === NODECLAIM_TAG)?.Value;
+  const taken = new Set(instances.map(claimOf).filter((name): name is string => Boolean(name)));
+  const free = unit.map(u => u.claim.name).filter(name => !taken.has(name));
+  const untagged = instances.filter(i => !claimOf(i)).sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
+  for (const [i, instance] of untagged.entries()) {
+    const name = free[i];
+    if (!name) break;
     await api.mutate(() =>
       api.ec2.send(
         new CreateTagsCommand({
