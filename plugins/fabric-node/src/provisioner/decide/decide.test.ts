@@ -125,6 +125,30 @@ describe('decide', () => {
     expect(none.unschedulable[0].reason).toMatch(/every matching offering is marked insufficient capacity \(g6e.xlarge/);
   });
 
+  it('decides the pods of a claim the fleet refused again, onto the next offering, in the same batch', () => {
+    const pods = [0, 1].map(i => gpuPod(`retry-${i}`, { gpus: 8, cpu: 64, memoryGiB: 512, terms: [[{ key: TYPE, operator: 'In', values: ['p5.48xlarge'] }]] }));
+    const cache = new InsufficientCapacityCache();
+    const first = decide(decideInput(inventory, pods, { insufficientCapacity: cache }));
+    expect(first.claims).toHaveLength(2);
+    const [refused, kept] = first.claims;
+    // The launcher marks what the fleet refused: every offering of the first claim.
+    for (const o of refused.offerings) cache.markInsufficient(o, { now: DEMO_NOW });
+    const inFlight = [{
+      name: kept.name,
+      nodePool: kept.nodePool,
+      cell: kept.cell,
+      instanceType: kept.offerings[0].instanceType,
+      capacityType: kept.offerings[0].capacityType,
+      podUids: kept.podUids,
+    }];
+
+    const retry = decide(decideInput(inventory, pods, { insufficientCapacity: cache, inFlight }));
+    expect(retry.claims.map(c => c.podUids)).toEqual([refused.podUids]);
+    const refusedKeys = new Set(refused.offerings.map(o => `${o.azId}|${o.capacityType}`));
+    expect(retry.claims[0].offerings.length).toBeGreaterThan(0);
+    expect(retry.claims[0].offerings.some(o => refusedKeys.has(`${o.azId}|${o.capacityType}`))).toBe(false);
+  });
+
   it('draws on the shared vCPU quota of a family and says when it runs out', () => {
     // ml-research (222…) has no P5 spot quota and 768 on-demand P vCPUs per region: four p5.48xlarge.
     const terms: NodeSelectorRequirement[][] = [[{ key: CELL, operator: 'In', values: ['222222222222.us-east-1'] }, { key: FAMILY, operator: 'In', values: ['p5', 'p5en'] }]];
