@@ -88,6 +88,27 @@ describe('decide', () => {
     expect(claim.offerings.every(o => o.instanceType === 'p4d.24xlarge' && o.capacityType === 'on-demand')).toBe(true);
   });
 
+  it("matches Karpenter's well-known node labels in NodePool and pod requirements", () => {
+    const cells = inventory.cells.filter(c => c.fresh && c.accountId === '111111111111');
+    const pairs = cells.map(c =>
+      cellPool(c, {
+        requirements: [
+          { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+          { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+          { key: CAPACITY, operator: 'In', values: ['spot', 'on-demand'] },
+        ],
+      }),
+    );
+    const pod = gpuPod('big-gpus', {
+      gpus: 1,
+      terms: [[{ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'Gt', values: ['4'] }, { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }]],
+    });
+    const decision = decide(decideInput(inventory, [pod], { nodePools: pairs.map(p => p.nodePool), nodeClasses: pairs.map(p => p.nodeClass) }));
+    expect(decision.unschedulable).toEqual([]);
+    const types = new Set(decision.claims[0].offerings.map(o => o.instanceType));
+    expect([...types].every(t => inventory.instanceTypes.find(i => i.instanceType === t)!.acceleratorCount === 8)).toBe(true);
+  });
+
   it('says which taint a pod does not tolerate', () => {
     const pod = gpuPod('no-toleration', { tolerations: [] });
     const decision = decide(decideInput(inventory, [pod]));

@@ -316,7 +316,15 @@ function nodeLabels(pool: FabricNodePool, nodeClass: NodeClassView, offering: Of
     [INSTANCE_FAMILY_LABEL]: info.family,
     [INSTANCE_GPU_COUNT_LABEL]: String(info.acceleratorCount),
     [INSTANCE_GPU_NAME_LABEL]: info.acceleratorName.toLowerCase(),
+    'karpenter.k8s.aws/instance-gpu-manufacturer': info.acceleratorManufacturer.toLowerCase(),
+    'karpenter.k8s.aws/instance-gpu-memory': String(info.acceleratorMemoryMiB),
+    'karpenter.k8s.aws/instance-cpu': String(info.vcpus),
+    'karpenter.k8s.aws/instance-memory': String(info.memoryMiB),
+    'karpenter.k8s.aws/instance-size': offering.instanceType.split('.')[1] ?? '',
     'topology.kubernetes.io/region': offering.region,
+    // Graviton families end in "g" (g5g); every other accelerated family is x86.
+    'kubernetes.io/arch': /^[a-z]+\d+[a-z]*g$/.test(info.family) ? 'arm64' : 'amd64',
+    'kubernetes.io/os': 'linux',
   };
   if (nodeClass.spec.island) labels[ISLAND_LABEL] = nodeClass.spec.island;
   return labels;
