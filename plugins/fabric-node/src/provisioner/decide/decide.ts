@@ -665,7 +665,9 @@ function decideGang(
     const limitNodes = nodesWithinLimits(option);
     const headroom = option.insufficientUntil ? 0 : Math.min(quotaNodes, limitNodes);
     if (headroom >= nodes.length) {
-      const cost = CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
+      // Heavier NodePools first (as for every pod), then spot before on-demand, then price.
+      const cost =
+        -option.pool.pool.weight * 1e12 + CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
       if (!best || cost < best.cost - 1e-9 || (Math.abs(cost - best.cost) <= 1e-9 && nodes.length < best.nodes.length)) {
         best = { option, nodes, cost };
       }
@@ -687,8 +689,9 @@ function decideGang(
   }
 
   const chosen = best.option;
-  // The same type and AZ-ID bought the other way, if it holds the whole gang too; the
-  // launcher uses one capacity type per fleet call, so this only helps a retry.
+  // The same type and AZ-ID bought the other way, if it holds the whole gang too: the
+  // launcher sends one capacity type per fleet call and tries this one next when the
+  // first is refused for capacity.
   const alternates = chosen.pool.options.filter(
     o =>
       o !== chosen &&

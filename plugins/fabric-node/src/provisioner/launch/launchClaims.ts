@@ -120,6 +120,7 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
   const nodeClass = deps.nodeClassOf(claim.nodeClass);
   if (!account) return { ...base, outcome: { status: 'failed', detail: `account ${claim.cell.accountId} is not enrolled` } };
   if (!nodeClass) return { ...base, outcome: { status: 'failed', detail: `FabricNodeClass ${claim.nodeClass} not found` } };
+  if (claim.offerings.length === 0) return { ...base, outcome: { status: 'failed', detail: `NodeClaim ${claim.name} lists no offering` } };
   const ec2 = deps.clients.ec2(claim.cell, account);
   const api = cellApi(ec2, claim.cell, deps.rateLimits);
 
