@@ -61,11 +61,5 @@ export class QuotaBudget {
     if (left < vcpus) throw new Error(`quota bucket ${bucket.key} overdrawn`);
     this.remaining.set(bucket.key, left - vcpus);
   }
-
-  /** Gives vCPUs back, e.g. when a tentative node is re-sized or dropped before launch. */
-  release(bucket: QuotaBucketRef | undefined, vcpus: number): void {
-    if (!bucket) return;
-    this.remaining.set(bucket.key, this.vcpusLeft(bucket) + vcpus);
-  }
 }
 

@@ -88,6 +88,27 @@ describe('decide', () => {
     expect(claim.offerings.every(o => o.instanceType === 'p4d.24xlarge' && o.capacityType === 'on-demand')).toBe(true);
   });
 
+  it("matches Karpenter's well-known node labels in NodePool and pod requirements", () => {
+    const cells = inventory.cells.filter(c => c.fresh && c.accountId === '111111111111');
+    const pairs = cells.map(c =>
+      cellPool(c, {
+        requirements: [
+          { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] },
+          { key: 'kubernetes.io/os', operator: 'In', values: ['linux'] },
+          { key: CAPACITY, operator: 'In', values: ['spot', 'on-demand'] },
+        ],
+      }),
+    );
+    const pod = gpuPod('big-gpus', {
+      gpus: 1,
+      terms: [[{ key: 'karpenter.k8s.aws/instance-gpu-count', operator: 'Gt', values: ['4'] }, { key: 'karpenter.k8s.aws/instance-gpu-manufacturer', operator: 'In', values: ['nvidia'] }]],
+    });
+    const decision = decide(decideInput(inventory, [pod], { nodePools: pairs.map(p => p.nodePool), nodeClasses: pairs.map(p => p.nodeClass) }));
+    expect(decision.unschedulable).toEqual([]);
+    const types = new Set(decision.claims[0].offerings.map(o => o.instanceType));
+    expect([...types].every(t => inventory.instanceTypes.find(i => i.instanceType === t)!.acceleratorCount === 8)).toBe(true);
+  });
+
   it('says which taint a pod does not tolerate', () => {
     const pod = gpuPod('no-toleration', { tolerations: [] });
     const decision = decide(decideInput(inventory, [pod]));
@@ -117,12 +138,36 @@ describe('decide', () => {
     expect(after.offerings[0].capacityType).toBe('spot');
 
     // Every g6e.xlarge offering exhausted: the reason names the cache.
-    for (const o of inventory.offerings.filter(o => o.instanceType === 'g6e.xlarge')) {
-      cache.markInsufficient(o, { now: DEMO_NOW });
+    for (const offering of inventory.offerings.filter(o => o.instanceType === 'g6e.xlarge')) {
+      cache.markInsufficient(offering, { now: DEMO_NOW });
     }
     const none = decide(decideInput(inventory, [pod], { insufficientCapacity: cache }));
     expect(none.claims).toEqual([]);
     expect(none.unschedulable[0].reason).toMatch(/every matching offering is marked insufficient capacity \(g6e.xlarge/);
+  });
+
+  it('decides the pods of a claim the fleet refused again, onto the next offering, in the same batch', () => {
+    const pods = [0, 1].map(i => gpuPod(`retry-${i}`, { gpus: 8, cpu: 64, memoryGiB: 512, terms: [[{ key: TYPE, operator: 'In', values: ['p5.48xlarge'] }]] }));
+    const cache = new InsufficientCapacityCache();
+    const first = decide(decideInput(inventory, pods, { insufficientCapacity: cache }));
+    expect(first.claims).toHaveLength(2);
+    const [refused, kept] = first.claims;
+    // The launcher marks what the fleet refused: every offering of the first claim.
+    for (const o of refused.offerings) cache.markInsufficient(o, { now: DEMO_NOW });
+    const inFlight = [{
+      name: kept.name,
+      nodePool: kept.nodePool,
+      cell: kept.cell,
+      instanceType: kept.offerings[0].instanceType,
+      capacityType: kept.offerings[0].capacityType,
+      podUids: kept.podUids,
+    }];
+
+    const retry = decide(decideInput(inventory, pods, { insufficientCapacity: cache, inFlight }));
+    expect(retry.claims.map(c => c.podUids)).toEqual([refused.podUids]);
+    const refusedKeys = new Set(refused.offerings.map(o => `${o.azId}|${o.capacityType}`));
+    expect(retry.claims[0].offerings.length).toBeGreaterThan(0);
+    expect(retry.claims[0].offerings.some(o => refusedKeys.has(`${o.azId}|${o.capacityType}`))).toBe(false);
   });
 
   it('draws on the shared vCPU quota of a family and says when it runs out', () => {

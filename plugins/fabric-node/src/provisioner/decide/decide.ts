@@ -92,7 +92,13 @@ interface Option {
   labels: Record<string, string>;
   subnetId: string;
   bucket: QuotaBucketRef | undefined;
+  /** The bucket's vCPUs left, shared by every option drawing on it; absent = unbounded. */
+  quota: QuotaSlot | undefined;
   insufficientUntil?: Date;
+}
+
+interface QuotaSlot {
+  vcpusLeft: number;
 }
 
 interface PoolView {
@@ -110,8 +116,21 @@ interface Signature {
   tolerations: PendingPod['tolerations'];
   /** compatible[option.index] = 1 when the pod's terms and tolerations allow it. */
   compatible: Uint8Array;
-  /** Compatible options, best first. */
+  /** Compatible options, heaviest NodePool first, then best first. */
   options: Option[];
+  /** The same, per instance type. */
+  byType: Map<string, TypeOptions>;
+}
+
+/**
+ * A signature's options of one instance type. Quota and limits only shrink while a batch
+ * is decided, so an option found unlaunchable stays so: `head` skips past those for good.
+ */
+interface TypeOptions {
+  type: string;
+  allocatable: Resources;
+  options: Option[];
+  head: number;
 }
 
 /** Pods of one signature and one request shape: they pack identically. */
@@ -180,7 +199,8 @@ interface Context {
   pools: PoolView[];
   options: Option[];
   types: Map<string, InstanceTypeInfo>;
-  quota: QuotaBudget;
+  quotaSlots: Map<string, QuotaSlot>;
+  gangCandidates: Map<string, Option[]>;
   signatures: Map<string, Signature>;
   assignedPods: Set<string>;
   notReadyPools: string[];
@@ -241,6 +261,7 @@ function buildContext(input: DecideInput): Context {
         labels,
         subnetId,
         bucket: quotaBucketOf(offering, info),
+        quota: undefined,
         insufficientUntil: ice?.expiresAt,
       };
       options.push(option);
@@ -250,7 +271,20 @@ function buildContext(input: DecideInput): Context {
     pools.push(view);
   }
 
-  const quota = QuotaBudget.fromInventory(input.inventory, types);
+  // Shared vCPU quota: one slot per bucket, read once from the inventory and then drawn
+  // down in place, so checking an option's headroom is a field read.
+  const budget = QuotaBudget.fromInventory(input.inventory, types);
+  const quotaSlots = new Map<string, QuotaSlot>();
+  const slotOf = (bucket: QuotaBucketRef | undefined): QuotaSlot | undefined => {
+    if (!bucket) return undefined;
+    let slot = quotaSlots.get(bucket.key);
+    if (!slot) {
+      slot = { vcpusLeft: budget.vcpusLeft(bucket) };
+      quotaSlots.set(bucket.key, slot);
+    }
+    return slot;
+  };
+  for (const option of options) option.quota = slotOf(option.bucket);
   const assignedPods = new Set<string>();
   const poolsByName = new Map(pools.map(p => [p.pool.name, p]));
   for (const claim of input.inFlight) {
@@ -261,12 +295,13 @@ function buildContext(input: DecideInput): Context {
       { ...claim.cell, azId: '', azName: '', instanceType: claim.instanceType, capacityType: claim.capacityType, pricePerHour: 0, quotaHeadroomInstances: 0 },
       info,
     );
-    quota.take(bucket, Math.min(info.vcpus, quota.vcpusLeft(bucket)));
+    const slot = slotOf(bucket);
+    if (slot) slot.vcpusLeft = Math.max(0, slot.vcpusLeft - info.vcpus);
     const pool = poolsByName.get(claim.nodePool);
     if (pool) pool.usage = addResources(pool.usage, capacityOf(info));
   }
 
-  return { input, pools, options, types, quota, signatures: new Map(), assignedPods, notReadyPools };
+  return { input, pools, options, types, quotaSlots, gangCandidates: new Map(), signatures: new Map(), assignedPods, notReadyPools };
 }
 
 function nodeLabels(pool: FabricNodePool, nodeClass: NodeClassView, offering: Offering, info: InstanceTypeInfo): Record<string, string> {
@@ -281,7 +316,15 @@ function nodeLabels(pool: FabricNodePool, nodeClass: NodeClassView, offering: Of
     [INSTANCE_FAMILY_LABEL]: info.family,
     [INSTANCE_GPU_COUNT_LABEL]: String(info.acceleratorCount),
     [INSTANCE_GPU_NAME_LABEL]: info.acceleratorName.toLowerCase(),
+    'karpenter.k8s.aws/instance-gpu-manufacturer': info.acceleratorManufacturer.toLowerCase(),
+    'karpenter.k8s.aws/instance-gpu-memory': String(info.acceleratorMemoryMiB),
+    'karpenter.k8s.aws/instance-cpu': String(info.vcpus),
+    'karpenter.k8s.aws/instance-memory': String(info.memoryMiB),
+    'karpenter.k8s.aws/instance-size': offering.instanceType.split('.')[1] ?? '',
     'topology.kubernetes.io/region': offering.region,
+    // Graviton families end in "g" (g5g); every other accelerated family is x86.
+    'kubernetes.io/arch': /^[a-z]+\d+[a-z]*g$/.test(info.family) ? 'arm64' : 'amd64',
+    'kubernetes.io/os': 'linux',
   };
   if (nodeClass.spec.island) labels[ISLAND_LABEL] = nodeClass.spec.island;
   return labels;
@@ -311,7 +354,17 @@ function signatureOf(context: Context, pod: PendingPod): Signature {
       }
     }
     options.sort((a, b) => b.pool.pool.weight - a.pool.pool.weight || compareOptions(a, b));
-    signature = { key, terms: pod.requirementTerms, tolerations: pod.tolerations, compatible, options };
+    const byType = new Map<string, TypeOptions>();
+    for (const option of options) {
+      const type = option.offering.instanceType;
+      let entry = byType.get(type);
+      if (!entry) {
+        entry = { type, allocatable: option.allocatable, options: [], head: 0 };
+        byType.set(type, entry);
+      }
+      entry.options.push(option);
+    }
+    signature = { key, terms: pod.requirementTerms, tolerations: pod.tolerations, compatible, options, byType };
     context.signatures.set(key, signature);
   }
   return signature;
@@ -342,17 +395,21 @@ function nodesWithinLimits(option: Option): number {
   return Math.max(0, nodes);
 }
 
-function hasQuotaFor(context: Context, option: Option, count = 1): boolean {
-  return context.quota.vcpusLeft(option.bucket) >= option.info.vcpus * count;
+function vcpusLeft(option: Option): number {
+  return option.quota ? option.quota.vcpusLeft : Number.POSITIVE_INFINITY;
+}
+
+function hasQuotaFor(option: Option, count = 1): boolean {
+  return vcpusLeft(option) >= option.info.vcpus * count;
 }
 
 /** Whether a node could start from this option now: not ICE'd, within quota and limits. */
-function launchable(context: Context, option: Option): boolean {
-  return !option.insufficientUntil && hasQuotaFor(context, option) && withinLimits(option);
+function launchable(option: Option): boolean {
+  return !option.insufficientUntil && hasQuotaFor(option) && withinLimits(option);
 }
 
-function commit(context: Context, option: Option, count: number): void {
-  context.quota.take(option.bucket, option.info.vcpus * count);
+function commit(option: Option, count: number): void {
+  if (option.quota) option.quota.vcpusLeft -= option.info.vcpus * count;
   for (const key of RESOURCE_KEYS) option.pool.usage[key] += option.capacity[key] * count;
 }
 
@@ -391,10 +448,11 @@ function compareRequestsDescending(a: Resources, b: Resources): number {
 // ---------------------------------------------------------------------------------------
 
 interface SimulatedNode {
-  type: string;
-  /** Acceptable options, best first; every one holds every packed pod. */
-  options: Option[];
-  signatures: Set<Signature>;
+  type: TypeOptions;
+  /** The best option every packed pod allows; the claim launches it first. */
+  best: Option;
+  weight: number;
+  signatures: Signature[];
   pods: PendingPod[];
   /** How many pods were taken from each group. */
   taken: Map<PodGroup, number>;
@@ -424,6 +482,7 @@ function packLoosePods(
 
   const claims: NodeClaimDecision[] = [];
   const unschedulable: UnschedulablePod[] = [];
+  const incompatible = new Set<string>();
   let first = 0;
   for (;;) {
     while (first < groups.length && groups[first].next >= groups[first].pods.length) first++;
@@ -431,8 +490,19 @@ function packLoosePods(
     const seedGroup = groups[first];
     const seed = seedGroup.pods[seedGroup.next];
 
-    const viable = seedGroup.signature.options.filter(o => fits(seed.requests, o.allocatable) && launchable(context, o));
-    if (viable.length === 0) {
+    // The launchable head of every type that holds the seed; NodePools are tried
+    // heaviest first, as Karpenter does, so only types of the heaviest weight compete.
+    const heads: Array<{ type: TypeOptions; option: Option }> = [];
+    let topWeight = Number.NEGATIVE_INFINITY;
+    for (const type of seedGroup.signature.byType.values()) {
+      if (!fits(seed.requests, type.allocatable)) continue;
+      while (type.head < type.options.length && !launchable(type.options[type.head])) type.head++;
+      if (type.head >= type.options.length) continue;
+      const option = type.options[type.head];
+      heads.push({ type, option });
+      topWeight = Math.max(topWeight, option.pool.pool.weight);
+    }
+    if (heads.length === 0) {
       // Every pod of this group fails the same way: report them all now.
       const reason = explainUnschedulable(context, seed);
       for (let i = seedGroup.next; i < seedGroup.pods.length; i++) {
@@ -441,20 +511,12 @@ function packLoosePods(
       seedGroup.next = seedGroup.pods.length;
       continue;
     }
-    // NodePools are tried heaviest first, as Karpenter does; within a weight, by price.
-    const topWeight = viable[0].pool.pool.weight;
-    const byType = new Map<string, Option[]>();
-    for (const option of viable) {
-      if (option.pool.pool.weight !== topWeight) break;
-      const list = byType.get(option.offering.instanceType) ?? [];
-      list.push(option);
-      byType.set(option.offering.instanceType, list);
-    }
 
     let best: { node: SimulatedNode; pricePerPod: number } | undefined;
-    for (const [type, typeOptions] of byType) {
-      const node = simulateNode(groups, first, seedGroup, type, typeOptions);
-      const pricePerPod = node.options[0].offering.pricePerHour / node.pods.length;
+    for (const head of heads) {
+      if (head.option.pool.pool.weight !== topWeight) continue;
+      const node = simulateNode(groups, first, seedGroup, head.type, head.option, incompatible);
+      const pricePerPod = node.best.offering.pricePerHour / node.pods.length;
       if (
         !best ||
         pricePerPod < best.pricePerPod - 1e-9 ||
@@ -465,18 +527,48 @@ function packLoosePods(
     }
     const node = best!.node;
     for (const [group, count] of node.taken) group.next += count;
-    claims.push(finishClaim(context, node, maxOfferingsPerClaim));
+    claims.push(finishClaim(node, maxOfferingsPerClaim));
   }
   return { claims, unschedulable };
 }
 
-/** Packs the seed and then every other pod left that fits onto one node of `type`. */
-function simulateNode(groups: PodGroup[], first: number, seedGroup: PodGroup, type: string, typeOptions: Option[]): SimulatedNode {
-  const allocatable = typeOptions[0].allocatable;
+/**
+ * The first launchable option of the type, in the node's NodePool weight, that every
+ * signature allows. `incompatible` remembers combinations that had none: options only
+ * ever stop being launchable during a batch, so "none" stays true.
+ */
+function firstAllowed(
+  type: TypeOptions,
+  weight: number,
+  signatures: Signature[],
+  incompatible: Set<string>,
+): Option | undefined {
+  const key = `${type.type}|${weight}|${signatures.map(s => s.key).join('\u0000')}`;
+  if (incompatible.has(key)) return undefined;
+  for (let i = type.head; i < type.options.length; i++) {
+    const option = type.options[i];
+    if (option.pool.pool.weight !== weight) continue;
+    if (!signatures.every(s => s.compatible[option.index] === 1)) continue;
+    if (launchable(option)) return option;
+  }
+  incompatible.add(key);
+  return undefined;
+}
+
+/** Packs the seed and then every other pod left that fits onto one node of the type. */
+function simulateNode(
+  groups: PodGroup[],
+  first: number,
+  seedGroup: PodGroup,
+  type: TypeOptions,
+  seedOption: Option,
+  incompatible: Set<string>,
+): SimulatedNode {
   const node: SimulatedNode = {
     type,
-    options: typeOptions,
-    signatures: new Set([seedGroup.signature]),
+    best: seedOption,
+    weight: seedOption.pool.pool.weight,
+    signatures: [seedGroup.signature],
     pods: [],
     taken: new Map(),
     sum: emptyResources(),
@@ -485,33 +577,36 @@ function simulateNode(groups: PodGroup[], first: number, seedGroup: PodGroup, ty
     const group = groups[g];
     let index = group.next;
     if (index >= group.pods.length) continue;
-    if (!fits(addResources(node.sum, group.requests), allocatable)) continue;
-    let options = node.options;
-    if (!node.signatures.has(group.signature)) {
-      const compatible = group.signature.compatible;
-      options = node.options.filter(o => compatible[o.index] === 1);
-      if (options.length === 0) continue;
+    if (!fits(addResources(node.sum, group.requests), type.allocatable)) continue;
+    let best = node.best;
+    let signatures = node.signatures;
+    if (!signatures.includes(group.signature)) {
+      signatures = [...signatures, group.signature].sort((a, b) => a.key.localeCompare(b.key));
+      // The seed's own list is the node's type list; other signatures narrow it.
+      const allowed = best && group.signature.compatible[best.index] === 1 ? best : firstAllowed(type, node.weight, signatures, incompatible);
+      if (!allowed) continue;
+      best = allowed;
     }
     let sum = node.sum;
     while (index < group.pods.length) {
       const next = addResources(sum, group.requests);
-      if (!fits(next, allocatable)) break;
+      if (!fits(next, type.allocatable)) break;
       sum = next;
       node.pods.push(group.pods[index]);
       index++;
     }
     node.taken.set(group, index - group.next);
     node.sum = sum;
-    node.options = options;
-    node.signatures.add(group.signature);
+    node.best = best;
+    node.signatures = signatures;
   }
   return node;
 }
 
-function finishClaim(context: Context, node: SimulatedNode, maxOfferings: number): NodeClaimDecision {
-  const chosen = node.options[0];
+function finishClaim(node: SimulatedNode, maxOfferings: number): NodeClaimDecision {
+  const chosen = node.best;
   const pool = chosen.pool;
-  const signatures = [...node.signatures];
+  const signatures = node.signatures;
   // Fallbacks: any offering of the same NodePool that holds all the pods, allowed by all
   // their constraints, with capacity and quota of its own.
   const offerings = pool.options.filter(
@@ -519,10 +614,10 @@ function finishClaim(context: Context, node: SimulatedNode, maxOfferings: number
       o === chosen ||
       (fits(node.sum, o.allocatable) &&
         signatures.every(s => s.compatible[o.index] === 1) &&
-        launchable(context, o)),
+        launchable(o)),
   );
-  offerings.sort((a, b) => (a === chosen ? -1 : b === chosen ? 1 : compareOptions(a, b)));
-  commit(context, chosen, 1);
+  offerings.sort((a, b) => Number(b === chosen) - Number(a === chosen) || compareOptions(a, b));
+  commit(chosen, 1);
   const podUids = node.pods.map(p => p.uid);
   return {
     name: claimName(pool.pool.name, podUids),
@@ -551,14 +646,7 @@ function decideGang(
   const signatures = [...new Set(members.map(m => signatureOf(context, m)))];
   const ordered = [...members].sort((a, b) => compareRequestsDescending(a.requests, b.requests) || a.uid.localeCompare(b.uid));
 
-  // Options every member allows and that hold the largest member on its own.
-  let candidates = signatures[0].options.filter(
-    o => signatures.every(s => s.compatible[o.index] === 1) && fits(ordered[0].requests, o.allocatable),
-  );
-  // A gang that may use an island uses it: the island carries its placement group and EFA.
-  if (candidates.some(o => o.pool.nodeClass.spec.island)) {
-    candidates = candidates.filter(o => o.pool.nodeClass.spec.island);
-  }
+  const candidates = gangCandidates(context, signatures, ordered[0].requests);
   if (candidates.length === 0) {
     return { reason: `gang ${gangName}: ${explainUnschedulable(context, ordered[0])}` };
   }
@@ -573,20 +661,20 @@ function decideGang(
       nodes = packOntoNodesOf(ordered, option.allocatable);
       packings.set(type, nodes);
     }
-    const quotaNodes = Math.floor(context.quota.vcpusLeft(option.bucket) / option.info.vcpus);
+    const quotaNodes = Math.floor(vcpusLeft(option) / option.info.vcpus);
     const limitNodes = nodesWithinLimits(option);
     const headroom = option.insufficientUntil ? 0 : Math.min(quotaNodes, limitNodes);
     if (headroom >= nodes.length) {
-      const cost = CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
+      // Heavier NodePools first (as for every pod), then spot before on-demand, then price.
+      const cost =
+        -option.pool.pool.weight * 1e12 + CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
       if (!best || cost < best.cost - 1e-9 || (Math.abs(cost - best.cost) <= 1e-9 && nodes.length < best.nodes.length)) {
         best = { option, nodes, cost };
       }
     } else if (!closest || headroom / nodes.length > closest.headroom / closest.nodes) {
-      const why = option.insufficientUntil
-        ? `insufficient capacity until ${option.insufficientUntil.toISOString()}`
-        : quotaNodes < limitNodes
-          ? `quota for ${quotaNodes}`
-          : `NodePool ${option.pool.pool.name} limits for ${limitNodes}`;
+      let why = `NodePool ${option.pool.pool.name} limits for ${limitNodes}`;
+      if (quotaNodes < limitNodes) why = `quota for ${quotaNodes}`;
+      if (option.insufficientUntil) why = `insufficient capacity until ${option.insufficientUntil.toISOString()}`;
       closest = { option, nodes: nodes.length, headroom, why };
     }
   }
@@ -601,8 +689,9 @@ function decideGang(
   }
 
   const chosen = best.option;
-  // The same type and AZ-ID bought the other way, if it holds the whole gang too; the
-  // launcher uses one capacity type per fleet call, so this only helps a retry.
+  // The same type and AZ-ID bought the other way, if it holds the whole gang too: the
+  // launcher sends one capacity type per fleet call and tries this one next when the
+  // first is refused for capacity.
   const alternates = chosen.pool.options.filter(
     o =>
       o !== chosen &&
@@ -610,10 +699,10 @@ function decideGang(
       o.offering.azId === chosen.offering.azId &&
       signatures.every(s => s.compatible[o.index] === 1) &&
       !o.insufficientUntil &&
-      hasQuotaFor(context, o, best!.nodes.length) &&
+      hasQuotaFor(o, best!.nodes.length) &&
       withinLimits(o, best!.nodes.length),
   );
-  commit(context, chosen, best.nodes.length);
+  commit(chosen, best.nodes.length);
   const offerings = [chosen, ...alternates].map(toLaunchOffering);
   const claims = best.nodes.map(nodePods => {
     const podUids = nodePods.map(p => p.uid);
@@ -629,6 +718,26 @@ function decideGang(
     };
   });
   return { claims };
+}
+
+/**
+ * Options every member allows and that hold the largest member on its own; a gang that
+ * may use an island uses it, since the island carries its placement group and EFA. Gangs
+ * of one job share constraints, so the list is computed once per shape.
+ */
+function gangCandidates(context: Context, signatures: Signature[], largest: Resources): Option[] {
+  const key = `${signatures.map(s => s.key).sort().join('\u0000')}|${RESOURCE_KEYS.map(k => largest[k]).join(',')}`;
+  let candidates = context.gangCandidates.get(key);
+  if (!candidates) {
+    candidates = signatures[0].options.filter(
+      o => signatures.every(s => s.compatible[o.index] === 1) && fits(largest, o.allocatable),
+    );
+    if (candidates.some(o => o.pool.nodeClass.spec.island)) {
+      candidates = candidates.filter(o => o.pool.nodeClass.spec.island);
+    }
+    context.gangCandidates.set(key, candidates);
+  }
+  return candidates;
 }
 
 /** First-fit-decreasing of pods (already sorted) onto nodes of one allocatable size. */
@@ -689,7 +798,7 @@ function explainUnschedulable(context: Context, pod: PendingPod): string {
       .map(o => `${o.offering.instanceType} ${o.offering.capacityType} in ${o.offering.azId} until ${o.insufficientUntil!.toISOString()}`);
     return `every matching offering is marked insufficient capacity (${examples.join('; ')}${holding.length > 3 ? '; …' : ''})`;
   }
-  const withQuota = available.filter(o => hasQuotaFor(context, o));
+  const withQuota = available.filter(o => hasQuotaFor(o));
   if (withQuota.length === 0) {
     const seen = new Set<string>();
     const examples: string[] = [];
@@ -698,7 +807,7 @@ function explainUnschedulable(context: Context, pod: PendingPod): string {
       if (seen.has(key)) continue;
       seen.add(key);
       examples.push(
-        `${o.bucket?.name} in ${o.offering.accountId}/${o.offering.region} has ${context.quota.vcpusLeft(o.bucket)} vCPUs left, ${o.offering.instanceType} needs ${o.info.vcpus}`,
+        `${o.bucket?.name} in ${o.offering.accountId}/${o.offering.region} has ${vcpusLeft(o)} vCPUs left, ${o.offering.instanceType} needs ${o.info.vcpus}`,
       );
     }
     return `no vCPU quota left for any matching offering (${examples.slice(0, 3).join('; ')}${examples.length > 3 ? '; …' : ''})`;

@@ -1,7 +1,9 @@
 import {
+  CreateLaunchTemplateCommand,
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
   CreateVpcCommand,
+  DeleteTagsCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
   EC2Client,
@@ -39,7 +41,7 @@ describe('launching NodeClaims against moto_server', () => {
   const ec2 = (cell: CellRef): EC2Client => factory.ec2(cell, accountOf(cell.accountId)!);
 
   /** A VPC with one subnet per given AZ index and a security group: what a cell plan creates. */
-  async function prepareCell(cell: CellRef, name: string, cidr: string, island?: { placementGroupId: string }) {
+  async function prepareCell(cell: CellRef, name: string, cidr: string, island?: { placementGroupId?: string; id?: string }) {
     const client = ec2(cell);
     const zones = (await client.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones!;
     const vpc = await client.send(new CreateVpcCommand({ CidrBlock: `${cidr}.0.0/16` }));
@@ -62,7 +64,7 @@ describe('launching NodeClaims against moto_server', () => {
         subnetSelectorTerms: [{ tags: { 'fabric.cloudspectra.io/cell': `${cell.accountId}.${cell.region}` } }],
         securityGroupSelectorTerms: [{ id: group.GroupId }],
         placementGroupId: island?.placementGroupId,
-        island: island ? 'train-a' : undefined,
+        island: island?.id,
       },
       resolved: { subnets, securityGroups: [{ id: group.GroupId! }], ready: true },
     };
@@ -119,6 +121,7 @@ describe('launching NodeClaims against moto_server', () => {
     };
     await prepareCell(research, 'research-use1', '10.10');
     await prepareCell(inference, 'inference-usw2', '10.20', { placementGroupId: 'pg-0123456789abcdef0' });
+    await prepareCell(inference, 'island-usw2', '10.30', { id: 'train-b' });
   });
 
   afterAll(async () => {
@@ -184,9 +187,44 @@ describe('launching NodeClaims against moto_server', () => {
     const claimTags = instances.map(i => i.Tags?.find(t => t.Key === 'fabric.cloudspectra.io/nodeclaim')?.Value).sort();
     expect(claimTags).toEqual(claims.map(c => c.name));
 
-    // Launched again after a restart: still four.
+    // A restart after the fleet answered but before two members were tagged with their
+    // claims: launching again adds no instance and finishes the tagging.
+    await ec2(inference).send(
+      new DeleteTagsCommand({ Resources: instances.slice(0, 2).map(i => i.InstanceId!), Tags: [{ Key: 'fabric.cloudspectra.io/nodeclaim' }] }),
+    );
     await launchClaims(claims.map((claim, i) => ({ claim, uid: `7c4f1e7e-0000-4000-8000-00000000001${i}` })), deps);
-    expect(await instancesTagged(inference, 'fabric.cloudspectra.io/gang', 'llm-a')).toHaveLength(4);
+    const again = await instancesTagged(inference, 'fabric.cloudspectra.io/gang', 'llm-a');
+    expect(again.map(i => i.InstanceId).sort()).toEqual(instances.map(i => i.InstanceId).sort());
+    expect(again.map(i => i.Tags?.find(t => t.Key === 'fabric.cloudspectra.io/nodeclaim')?.Value).sort()).toEqual(claims.map(c => c.name));
+  });
+
+  it("launches an island's claims from the island plan's EFA template of the claim's type", async () => {
+    const view = classes.get('island-usw2')!;
+    const subnet = view.resolved.subnets[0];
+    // What the island plan creates in the member account (moto stores but never applies
+    // launch-template network interfaces, so only the template's use is observable here).
+    const template = await ec2(inference).send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'fabric-island-train-b-p5.48xlarge',
+        LaunchTemplateData: {
+          ImageId: 'ami-03cf127a',
+          InstanceType: 'p5.48xlarge',
+          NetworkInterfaces: [{ DeviceIndex: 0, NetworkCardIndex: 0, InterfaceType: 'efa', SubnetId: subnet.id, Groups: [view.resolved.securityGroups[0].id] }],
+          Placement: { GroupId: 'pg-0fedcba9876543210' },
+        },
+      }),
+    );
+    const claims = [0, 1].map(i => claimFor(view, `island-rank-${i}`, [offering(view, 'p5.48xlarge', 'on-demand', 0)], 'llm-b'));
+    const [result] = await launchClaims(claims.map((claim, i) => ({ claim, uid: `7c4f1e7e-0000-4000-8000-00000000003${i}` })), deps);
+    expect(result.outcome.status).toBe('launched');
+    const instances = await instancesTagged(inference, 'fabric.cloudspectra.io/gang', 'llm-b');
+    expect(instances.map(i => i.InstanceType)).toEqual(['p5.48xlarge', 'p5.48xlarge']);
+    expect(template.LaunchTemplate?.LaunchTemplateId).toMatch(/^lt-/);
+
+    // A type the island has no template for is refused with the template's name.
+    const missing = claimFor(view, 'island-missing', [offering(view, 'p5e.48xlarge', 'on-demand', 0)]);
+    const [refused] = await launchClaims([{ claim: missing, uid: '7c4f1e7e-0000-4000-8000-000000000040' }], deps);
+    expect(refused.outcome).toEqual({ status: 'failed', detail: expect.stringContaining('fabric-island-train-b-p5e.48xlarge not found') });
   });
 
   it('terminates an instance with no NodeClaim only after the grace period, and reports claims whose instance is gone', async () => {
@@ -213,7 +251,11 @@ describe('launching NodeClaims against moto_server', () => {
       { name: 'research-g6e-twice', cell: research },
       { name: 'research-instance-gone', cell: research, instanceIds: [orphanId] },
     ];
-    const withGang = [...claims, ...[0, 1, 2, 3].map(i => ({ name: `gang-rank-${i}`, cell: inference, gang: 'llm-a' }))];
+    const withGang = [
+      ...claims,
+      ...[0, 1, 2, 3].map(i => ({ name: `gang-rank-${i}`, cell: inference, gang: 'llm-a' })),
+      ...[0, 1].map(i => ({ name: `island-rank-${i}`, cell: inference, gang: 'llm-b' })),
+    ];
     const cells = [research, inference];
     const access = { clients: factory, rateLimits: deps.rateLimits, accountOf, owner: OWNER };
 

@@ -14,9 +14,10 @@ import {
 import { CapacityType, CellRef, cellId } from '@internal/backstage-plugin-fabric-common';
 import { AccountCredentialsRef, AwsClientFactory } from '../../aws/AwsClientFactory';
 import { AwsRateLimits } from '../../aws/AwsRateLimits';
-import { awsErrorCode, describeAwsError, isAccessDenied, isInsufficientCapacity, isThrottling } from '../../aws/errors';
+import { describeAwsError, isAccessDenied, isInsufficientCapacity, isThrottling } from '../../aws/errors';
 import { collectPages } from '../../aws/paginate';
 import { CLUSTER_TAG, PLACEMENT_LABEL } from '../../compile/labels';
+import { islandLaunchTemplateName } from '../../islands/planIsland';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { NodeClassView } from '../decide';
 import { LaunchOffering, LaunchOutcome, NODECLAIM_TAG, NODEPOOL_TAG, NodeClaimDecision, OWNER_TAG } from '../types';
@@ -66,6 +67,24 @@ export interface ClaimLaunchResult {
 
 const INSTANCE_LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
+/** What a launch failure means for the loop. */
+export type LaunchFailureKind = 'insufficient-capacity' | 'access-denied' | 'throttled' | 'failed';
+
+/**
+ * Classifies a launch failure: an error the SDK threw for the whole call, or one entry of
+ * an instant fleet's `Errors` (`{ ErrorCode, ErrorMessage }`, which EC2 returns with
+ * HTTP 200 instead of throwing). Capacity codes (ICE, spot and vCPU limits, `Unsupported`)
+ * feed the insufficient-capacity cache; throttling backs off; AccessDenied and
+ * UnauthorizedOperation make the cell unusable until its role is fixed.
+ */
+export function classifyLaunchFailure(failure: unknown): LaunchFailureKind {
+  const shape = failure && typeof failure === 'object' && 'ErrorCode' in failure ? { name: String((failure as { ErrorCode?: string }).ErrorCode ?? '') } : failure;
+  if (isThrottling(shape)) return 'throttled';
+  if (isAccessDenied(shape)) return 'access-denied';
+  if (isInsufficientCapacity(shape)) return 'insufficient-capacity';
+  return 'failed';
+}
+
 /**
  * Launches decided claims: one EC2 `CreateFleet` (type `instant`) per claim, or per gang,
  * in the claim's own account and region.
@@ -101,12 +120,15 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
   const nodeClass = deps.nodeClassOf(claim.nodeClass);
   if (!account) return { ...base, outcome: { status: 'failed', detail: `account ${claim.cell.accountId} is not enrolled` } };
   if (!nodeClass) return { ...base, outcome: { status: 'failed', detail: `FabricNodeClass ${claim.nodeClass} not found` } };
+  if (claim.offerings.length === 0) return { ...base, outcome: { status: 'failed', detail: `NodeClaim ${claim.name} lists no offering` } };
   const ec2 = deps.clients.ec2(claim.cell, account);
   const api = cellApi(ec2, claim.cell, deps.rateLimits);
 
   try {
     const existing = await findClaimInstances(api, names, gang, deps.owner);
     if (existing.length >= unit.length) {
+      // A gang whose launch answered but whose members were not all tagged yet.
+      if (gang) await tagGangMembers(api, existing, unit);
       return { ...base, outcome: launched(existing.slice(0, unit.length), unit, nodeClass) };
     }
     if (gang && existing.length > 0) {
@@ -114,7 +136,7 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
       await terminate(api, existing.map(i => i.InstanceId!));
     }
 
-    const template = await launchTemplateFor(api, nodeClass, deps);
+    const templates = await launchTemplatesFor(api, nodeClass, claim.offerings, deps);
     const failedOfferings: LaunchOffering[] = [];
     const details: string[] = [];
     const capacityTypes = [...new Set(claim.offerings.map(o => o.capacityType))];
@@ -124,7 +146,7 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
         unit,
         offerings,
         capacityType,
-        template,
+        templates,
         nodeClass,
         tags: instanceTags(lead, deps),
         // The same token with a different request is refused by EC2, so the fallback gets its own.
@@ -133,12 +155,13 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
       const response = await api.mutate(() => ec2.send(new CreateFleetCommand(request)), true);
       const instanceIds = (response.Instances ?? []).flatMap(i => i.InstanceIds ?? []);
       const refused = (response.Errors ?? []).map(e => ({
+        kind: classifyLaunchFailure(e),
         code: e.ErrorCode ?? '',
         message: e.ErrorMessage ?? '',
         offering: offeringOf(offerings, e.LaunchTemplateAndOverrides?.Overrides),
       }));
       for (const error of refused) {
-        if (!isInsufficientCapacity({ name: error.code })) continue;
+        if (error.kind !== 'insufficient-capacity') continue;
         const failed = error.offering ? [error.offering] : offerings;
         for (const offering of failed) markInsufficient(deps, offering, `${error.code}: ${error.message}`);
         failedOfferings.push(...failed.filter(f => !failedOfferings.includes(f)));
@@ -166,12 +189,14 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
           },
         };
       }
-      const accessDenied = refused.find(e => isAccessDenied({ name: e.code }));
+      const accessDenied = refused.find(e => e.kind === 'access-denied');
       if (accessDenied) {
         return { ...base, failedOfferings, outcome: { status: 'access-denied', detail: `${accessDenied.code}: ${accessDenied.message}` } };
       }
-      const other = refused.find(e => !isInsufficientCapacity({ name: e.code }));
-      if (other && !refused.some(e => isInsufficientCapacity({ name: e.code }))) {
+      if (refused.some(e => e.kind === 'throttled') && !refused.some(e => e.kind === 'insufficient-capacity')) {
+        return { ...base, failedOfferings, outcome: { status: 'throttled', detail: details.join('; ') } };
+      }
+      if (refused.length > 0 && !refused.some(e => e.kind === 'insufficient-capacity')) {
         return { ...base, failedOfferings, outcome: { status: 'failed', detail: details.join('; ') } };
       }
       // No capacity for this capacity type: try the next one.
@@ -183,14 +208,15 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
     };
   } catch (error) {
     const detail = describeAwsError(error);
-    if (isThrottling(error)) return { ...base, outcome: { status: 'throttled', detail } };
-    if (isAccessDenied(error)) return { ...base, outcome: { status: 'access-denied', detail } };
-    if (isInsufficientCapacity(error)) {
+    const kind = classifyLaunchFailure(error);
+    if (kind === 'throttled') return { ...base, outcome: { status: 'throttled', detail } };
+    if (kind === 'access-denied') return { ...base, outcome: { status: 'access-denied', detail } };
+    if (kind === 'insufficient-capacity') {
       for (const offering of claim.offerings) markInsufficient(deps, offering, detail);
       return {
         ...base,
         failedOfferings: claim.offerings,
-        outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail: `${awsErrorCode(error)}: ${detail}` },
+        outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail },
       };
     }
     return { ...base, outcome: { status: 'failed', detail } };
@@ -233,28 +259,44 @@ function fleetRequest(args: {
   unit: ClaimToLaunch[];
   offerings: LaunchOffering[];
   capacityType: CapacityType;
-  template: { LaunchTemplateId: string; Version: string };
+  templates: LaunchTemplates;
   nodeClass: NodeClassView;
   tags: Tag[];
   clientToken: string;
 }): CreateFleetCommandInput {
-  const { unit, offerings, capacityType, template, nodeClass } = args;
+  const { unit, offerings, capacityType, templates, nodeClass } = args;
   const gang = unit.length > 1 || Boolean(unit[0].claim.gang);
-  const overrides: FleetLaunchTemplateOverridesRequest[] = offerings.map((offering, priority) => ({
-    InstanceType: offering.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'],
-    SubnetId: offering.subnetId,
-    // Lower is tried first by the prioritized strategies.
-    Priority: priority,
-    // Member accounts see a RAM-shared placement group by its id only.
-    ...(nodeClass.spec.placementGroupId ? { Placement: { GroupId: nodeClass.spec.placementGroupId } } : {}),
-  }));
+  // One launch template config per template, overrides keeping the claim's global order.
+  const configs = new Map<string, { LaunchTemplateSpecification: LaunchTemplateRef; Overrides: FleetLaunchTemplateOverridesRequest[] }>();
+  offerings.forEach((offering, priority) => {
+    const template = templates.byType.get(offering.instanceType) ?? templates.default!;
+    let config = configs.get(template.LaunchTemplateId);
+    if (!config) {
+      config = { LaunchTemplateSpecification: template, Overrides: [] };
+      configs.set(template.LaunchTemplateId, config);
+    }
+    config.Overrides.push({
+      InstanceType: offering.instanceType as FleetLaunchTemplateOverridesRequest['InstanceType'],
+      // Lower is tried first by the prioritized strategies.
+      Priority: priority,
+      // An island's EFA template carries the network interfaces (with the island's subnet
+      // and security group) and the placement group; a subnet here would conflict with them.
+      ...(templates.carriesNetwork
+        ? {}
+        : {
+            SubnetId: offering.subnetId,
+            // Member accounts see a RAM-shared placement group by its id only.
+            ...(nodeClass.spec.placementGroupId ? { Placement: { GroupId: nodeClass.spec.placementGroupId } } : {}),
+          }),
+    });
+  });
   const allOrNothing = gang
     ? { SingleInstanceType: true, SingleAvailabilityZone: true, MinTargetCapacity: unit.length }
     : {};
   return {
     Type: 'instant',
     ClientToken: args.clientToken,
-    LaunchTemplateConfigs: [{ LaunchTemplateSpecification: template, Overrides: overrides }],
+    LaunchTemplateConfigs: [...configs.values()],
     TargetCapacitySpecification: {
       TotalTargetCapacity: unit.length,
       DefaultTargetCapacityType: capacityType === 'spot' ? 'spot' : 'on-demand',
@@ -291,12 +333,18 @@ function launched(instances: Instance[], unit: ClaimToLaunch[], nodeClass: NodeC
   };
 }
 
-/** One gang fleet tags all its instances alike; each gets its own claim's tag now. */
+/**
+ * One gang fleet tags all its instances alike; each gets its own claim's tag now. Already
+ * tagged instances (a retry after a crash mid-way) keep their claim.
+ */
 async function tagGangMembers(api: CellApi, instances: Instance[], unit: ClaimToLaunch[]) {
-  const sorted = [...instances].sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
-  for (const [i, instance] of sorted.entries()) {
-    const name = unit[i]?.claim.name;
-    if (!name) continue;
+  const claimOf = (instance: Instance) => instance.Tags?.find(t => t.Key === NODECLAIM_TAG)?.Value;
+  const taken = new Set(instances.map(claimOf).filter((name): name is string => Boolean(name)));
+  const free = unit.map(u => u.claim.name).filter(name => !taken.has(name));
+  const untagged = instances.filter(i => !claimOf(i)).sort((a, b) => (a.InstanceId ?? '').localeCompare(b.InstanceId ?? ''));
+  for (const [i, instance] of untagged.entries()) {
+    const name = free[i];
+    if (!name) break;
     await api.mutate(() =>
       api.ec2.send(
         new CreateTagsCommand({
@@ -378,33 +426,92 @@ export function nodeClassLaunchTemplateName(nodeClass: NodeClassView): string {
   return `fabric-${nodeClass.name}`.slice(0, 128);
 }
 
-const templateCache = new WeakMap<EC2Client, Map<string, { LaunchTemplateId: string; Version: string }>>();
+interface LaunchTemplateRef {
+  LaunchTemplateId: string;
+  Version: string;
+}
+
+/** The templates of one fleet call: per instance type for islands, else one for all. */
+interface LaunchTemplates {
+  default?: LaunchTemplateRef;
+  byType: Map<string, LaunchTemplateRef>;
+  /** The templates define network interfaces and placement (EFA islands). */
+  carriesNetwork: boolean;
+}
+
+const templateCache = new WeakMap<EC2Client, Map<string, LaunchTemplateRef>>();
 
 /**
- * The launch template a claim's fleet uses. An island's FabricNodeClass names its EFA
- * template (network interfaces, placement group); any other class gets one template per
- * class in its cell, carrying only what does not vary per offering: the AMI, the
- * security groups, the instance profile, IMDSv2 and the node's bootstrap. Types and
- * subnets come from the fleet's overrides.
+ * The launch templates a claim's fleet uses.
+ * - An island's FabricNodeClass names its EFA template, or the island plan's template per
+ *   member account and instance type (`fabric-island-<island>-<type>`): the EFA network
+ *   interfaces in the island subnet and security group, the placement group by id, the
+ *   type's capacity reservation.
+ * - Any other class gets one template per class in its cell, created on first use and
+ *   carrying only what does not vary per offering: the AMI, the security groups, the
+ *   instance profile, IMDSv2 and the node's bootstrap. Types and subnets come from the
+ *   fleet's overrides.
  */
-async function launchTemplateFor(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies) {
+async function launchTemplatesFor(
+  api: CellApi,
+  nodeClass: NodeClassView,
+  offerings: LaunchOffering[],
+  deps: LaunchDependencies,
+): Promise<LaunchTemplates> {
   const own = nodeClass.spec.launchTemplate;
-  if (own?.id) return { LaunchTemplateId: own.id, Version: own.version ?? '$Default' };
+  const island = nodeClass.spec.island;
+  if (own?.id) {
+    return { default: { LaunchTemplateId: own.id, Version: own.version ?? '$Default' }, byType: new Map(), carriesNetwork: Boolean(island) };
+  }
+  if (own?.name) {
+    const template = await existingTemplate(api, own.name, own.version);
+    return { default: template, byType: new Map(), carriesNetwork: Boolean(island) };
+  }
+  if (island) {
+    const byType = new Map<string, LaunchTemplateRef>();
+    for (const type of new Set(offerings.map(o => o.instanceType))) {
+      byType.set(type, await existingTemplate(api, islandLaunchTemplateName(island, type)));
+    }
+    return { byType, carriesNetwork: true };
+  }
+  return { default: await nodeClassTemplate(api, nodeClass, deps), byType: new Map(), carriesNetwork: false };
+}
+
+function cacheOf(api: CellApi): Map<string, LaunchTemplateRef> {
   let cache = templateCache.get(api.ec2);
   if (!cache) {
     cache = new Map();
     templateCache.set(api.ec2, cache);
   }
-  const name = own?.name ?? nodeClassLaunchTemplateName(nodeClass);
-  const cached = cache.get(name);
-  if (cached) return cached;
+  return cache;
+}
 
+async function findTemplateId(api: CellApi, name: string): Promise<string | undefined> {
+  // A filter, not LaunchTemplateNames: an unknown name there is an error, not an empty answer.
   const found = await api.describe(() =>
     api.ec2.send(new DescribeLaunchTemplatesCommand({ Filters: [{ Name: 'launch-template-name', Values: [name] }] })),
   );
-  let id = found.LaunchTemplates?.find(t => t.LaunchTemplateName === name)?.LaunchTemplateId;
+  return found.LaunchTemplates?.find(t => t.LaunchTemplateName === name)?.LaunchTemplateId;
+}
+
+async function existingTemplate(api: CellApi, name: string, version?: string): Promise<LaunchTemplateRef> {
+  const cache = cacheOf(api);
+  const cached = cache.get(name);
+  if (cached) return cached;
+  const id = await findTemplateId(api, name);
+  if (!id) throw new Error(`launch template ${name} not found in ${cellId(api.cell)}`);
+  const template = { LaunchTemplateId: id, Version: version ?? '$Default' };
+  cache.set(name, template);
+  return template;
+}
+
+async function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
+  const name = nodeClassLaunchTemplateName(nodeClass);
+  const cache = cacheOf(api);
+  const cached = cache.get(name);
+  if (cached) return cached;
+  let id = await findTemplateId(api, name);
   if (!id) {
-    if (own?.name) throw new Error(`launch template ${own.name} of FabricNodeClass ${nodeClass.name} not found`);
     const userData = deps.userDataFor?.(nodeClass);
     const created = await api.mutate(() =>
       api.ec2.send(
@@ -433,7 +540,7 @@ async function launchTemplateFor(api: CellApi, nodeClass: NodeClassView, deps: L
     id = created.LaunchTemplate?.LaunchTemplateId;
     if (!id) throw new Error('CreateLaunchTemplate returned no template id');
   }
-  const template = { LaunchTemplateId: id, Version: own?.version ?? '$Default' };
+  const template = { LaunchTemplateId: id, Version: '$Default' };
   cache.set(name, template);
   return template;
 }
