@@ -7,7 +7,7 @@ import { Informer, startInformer } from '../../kubernetes/informer';
 import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { groupBatch, PendingPodWatch, PodBatch, startPendingPodWatch } from '../cluster/batcher';
-import { setConditions } from '../cluster/conditions';
+import { conditionOf, setConditions } from '../cluster/conditions';
 import { EventRecorder, setNodePoolSchedulable } from '../cluster/events';
 import { LeaderElector, startLeaderElection } from '../cluster/leaderElection';
 import { cordon, drainNode, EmptinessTracker, InterruptionSource, nodesToConsolidate, claimsOfDeletedOwners, replaceThenDrain } from '../cluster/lifecycle';
@@ -347,12 +347,15 @@ export class Provisioner {
         }
         continue;
       }
-      const reason = outcome.status === 'access-denied' ? 'AccessDenied' : 'InsufficientCapacity';
-      if (outcome.status === 'access-denied') {
+      const reason = { 'access-denied': 'AccessDenied', failed: 'LaunchFailed', 'insufficient-capacity': 'InsufficientCapacity' }[outcome.status];
+      if (outcome.status !== 'insufficient-capacity') {
+        // AWS refused the cell itself (its role, its subnets, its template): no retry there
+        // until the window passes, or every pass would launch into the same refusal.
         for (const item of items) this.unusableCells.set(cellId(item.claim.cell), { until: Date.now() + UNUSABLE_CELL_MS, reason: outcome.detail });
       }
       for (const item of items) {
         await markLaunchFailed(this.client, item.claim.name, reason, outcome.detail);
+        this.options.events?.warn?.('Launch refused; deciding its pods again', { claim: item.claim.name, reason, detail: outcome.detail });
         await this.deleteClaim(item.claim.name);
         for (const uid of item.claim.podUids) retry.add(uid);
       }
@@ -570,7 +573,11 @@ export class Provisioner {
     }
     const cell = cellOfClaim(claim);
     const instances = new Set<string>(instanceId ? [instanceId] : []);
-    if (cell && !instanceId) {
+    const launch = conditionOf(claim, 'Launched');
+    // A launch AWS answered with a refusal created nothing (a partial gang is terminated by
+    // the launcher), so only a claim whose launch never answered needs the tag lookup.
+    const refused = launch?.status === 'False' && launch.reason !== 'Throttled';
+    if (cell && !instanceId && !refused) {
       // Never launched as far as the claim knows: an interrupted launch may still have
       // created instances tagged with it.
       for (const instance of await listFabricInstances(cell, this.access())) if (instance.nodeClaim === claim.metadata.name) instances.add(instance.instanceId);
