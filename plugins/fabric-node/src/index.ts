@@ -16,3 +16,4 @@ export * from './plan';
 export * from './network';
 export * from './islands';
 export * from './cells';
+export * from './provisioner/status';
