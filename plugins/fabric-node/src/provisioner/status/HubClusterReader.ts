@@ -135,11 +135,11 @@ export class HubClusterReader {
       .filter(claim => claim.spec?.nodeClassRef?.group === FABRIC_GROUP)
       .map(claim => nodeClaimRow(claim, nodeByProviderId, now))
       .filter(row => matchesClaim(row, filter))
-      .sort((a, b) => (a.cell ?? '').localeCompare(b.cell ?? '') || a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name));
+      .sort((a, b) => (a.cell ?? '').localeCompare(b.cell ?? '') || a.name.localeCompare(b.name));
 
     const entityPlacements = new Set(filter.placements ?? []);
     for (const row of items) if (row.placement) entityPlacements.add(row.placement);
-    const latestEvent = latestEventByPod(events);
+    const fabricEvents = fabricEventsByPod(events);
     const pendingPods = pods
       .filter(pod => {
         if (!filter.entityRef) return true;
@@ -147,7 +147,7 @@ export class HubClusterReader {
         const entity = (pod.metadata as { annotations?: Record<string, string> }).annotations?.[ENTITY_ANNOTATION];
         return (placement !== undefined && entityPlacements.has(placement)) || sameRef(entity, filter.entityRef);
       })
-      .map(pod => pendingPodRow(pod, latestEvent))
+      .map(pod => pendingPodRow(pod, fabricEvents))
       .sort((a, b) => a.since.localeCompare(b.since) || a.namespace.localeCompare(b.namespace) || a.name.localeCompare(b.name));
 
     return { configured: true, items, pendingPods };
@@ -261,22 +261,28 @@ function eventTime(event: EventObject): string {
   return event.series?.lastObservedTime ?? event.lastTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp ?? '';
 }
 
-/** The newest FabricUnschedulable event of each pod, keyed by namespace/name. */
-function latestEventByPod(events: EventObject[]): Map<string, EventObject> {
-  const latest = new Map<string, EventObject>();
+/** Per pod (namespace/name): its newest FabricUnschedulable event and when the first one was. */
+function fabricEventsByPod(events: EventObject[]): Map<string, { latest: EventObject; firstAt: string }> {
+  const byPod = new Map<string, { latest: EventObject; firstAt: string }>();
   for (const event of events) {
     const pod = event.involvedObject;
     if (!pod?.name) continue;
     const key = `${pod.namespace ?? event.metadata.namespace}/${pod.name}`;
-    const current = latest.get(key);
-    if (!current || eventTime(event) > eventTime(current)) latest.set(key, event);
+    const firstAt = event.firstTimestamp ?? event.eventTime ?? event.metadata.creationTimestamp ?? '';
+    const current = byPod.get(key);
+    if (!current) {
+      byPod.set(key, { latest: event, firstAt });
+      continue;
+    }
+    if (eventTime(event) > eventTime(current.latest)) current.latest = event;
+    if (firstAt && firstAt < current.firstAt) current.firstAt = firstAt;
   }
-  return latest;
+  return byPod;
 }
 
-function pendingPodRow(pod: PodObject, latestEvent: Map<string, EventObject>): PendingPodRow {
+function pendingPodRow(pod: PodObject, fabricEvents: ReturnType<typeof fabricEventsByPod>): PendingPodRow {
   const namespace = pod.metadata.namespace ?? 'default';
-  const event = latestEvent.get(`${namespace}/${pod.metadata.name}`);
+  const events = fabricEvents.get(`${namespace}/${pod.metadata.name}`);
   const scheduled = pod.status?.conditions?.find(c => c.type === 'PodScheduled' && c.status === 'False');
   const createdAt = pod.metadata.creationTimestamp ?? '';
   return omitUndefined({
@@ -284,8 +290,9 @@ function pendingPodRow(pod: PodObject, latestEvent: Map<string, EventObject>): P
     name: pod.metadata.name,
     placement: pod.metadata.labels?.[PLACEMENT_LABEL],
     // The fabric's own word first; the scheduler's only while the fabric has said nothing.
-    reason: event?.message ?? scheduled?.message,
-    since: (event ? event.firstTimestamp ?? event.eventTime : undefined) ?? createdAt,
+    reason: events?.latest.message ?? scheduled?.message,
+    // Since the fabric first said it could not place the pod; before that, since it exists.
+    since: events?.firstAt || createdAt,
   });
 }
 

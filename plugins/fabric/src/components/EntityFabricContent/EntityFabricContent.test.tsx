@@ -28,6 +28,8 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     capacity: jest.fn().mockResolvedValue(h100EfaCapacity),
     estate: jest.fn().mockRejectedValue(new Error('estate not expected')),
     placements: jest.fn().mockResolvedValue([]),
+    nodeClaims: jest.fn().mockResolvedValue({ configured: false, items: [], pendingPods: [] }),
+    provisioner: jest.fn().mockResolvedValue({ configured: false }),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }

@@ -27,6 +27,8 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     capacity: jest.fn(async filter => estateCapacityFor(filter)),
     estate: jest.fn().mockResolvedValue(demoEstate),
     plans: jest.fn().mockResolvedValue([]),
+    nodeClaims: jest.fn().mockResolvedValue({ configured: false, items: [], pendingPods: [] }),
+    provisioner: jest.fn().mockResolvedValue({ configured: false }),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }
