@@ -340,8 +340,8 @@ describe(
         const lifted = await asController(
           'PATCH',
           `/api/v1/namespaces/${NAMESPACE}/pods/gang-member-0`,
-          JSON.stringify({ spec: { schedulingGates: [] } }),
-          { 'Content-Type': 'application/strategic-merge-patch+json' },
+          JSON.stringify([{ op: 'remove', path: '/spec/schedulingGates' }]),
+          { 'Content-Type': 'application/json-patch+json' },
         );
         assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
         assert.equal(lifted.body.spec.schedulingGates, undefined);
