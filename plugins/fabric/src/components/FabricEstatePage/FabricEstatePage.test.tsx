@@ -339,6 +339,15 @@ describe('FabricEstatePage', () => {
     expect(screen.getByTestId('fabric-mesh-summary')).toHaveTextContent('3 cells → 3 peerings');
   }, PAGE_TIMEOUT);
 
+  it('has a Nodes section that explains how to get a hub cluster when none is configured', async () => {
+    const api = mockApi();
+    await render(api);
+    expect(await screen.findByText('Nodes', {}, { timeout: PAGE_TIMEOUT })).toBeVisible();
+    expect(await screen.findByText('No hub cluster is configured')).toBeVisible();
+    expect(screen.getByText('npm run sandbox')).toBeVisible();
+    expect(api.nodeClaims).toHaveBeenCalledWith({});
+  }, PAGE_TIMEOUT);
+
   it('shows an error panel when the backend cannot be reached', async () => {
     await render(
       mockApi({

@@ -192,8 +192,9 @@ describe('HubClusterSection', () => {
       ) as any,
     );
     await render(api({ nodeClaims: jest.fn().mockRejectedValue(unavailable) }));
-    expect(await screen.findByText('The hub cluster could not be read')).toBeInTheDocument();
-    expect(screen.getAllByText(/The hub cluster is unreachable: ECONNREFUSED/).length).toBeGreaterThan(0);
+    expect(await screen.findByText('Error: The hub cluster could not be read')).toBeInTheDocument();
+    expect(screen.getByText('503: ServiceUnavailableError')).toBeInTheDocument();
+    expect(screen.getByText('The hub cluster is unreachable: ECONNREFUSED')).toBeInTheDocument();
   });
 });
 
