@@ -60,7 +60,6 @@ export function hubClusterRoutes(options: {
 
   router.get('/provisioner', async (req, res) => {
     await helpers.requirePermission(req, fabricCapacityReadPermission);
-    parseOrThrow(z.object({}).strict(), req.query, 'query parameter');
     if (!reader) {
       const body: ProvisionerHealthResponse = { configured: false };
       res.json(body);
