@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import useAsyncRetry from 'react-use/esm/useAsyncRetry';
 import { useApi } from '@backstage/core-plugin-api';
 import {
@@ -60,7 +60,11 @@ export function useHubCluster(entityRef?: string) {
     ]);
     return { nodeClaims, provisioner, cells: nodesByCell(nodeClaims.items) };
   }, [api, entityRef]);
-  const { retry, value } = state;
+  const { retry } = state;
+  // A failed refresh drops the value; keep the last answer (of this entity) on screen.
+  const last = useRef<{ entityRef?: string; value: HubClusterView }>();
+  if (state.value) last.current = { entityRef, value: state.value };
+  const value = state.value ?? (last.current?.entityRef === entityRef ? last.current?.value : undefined);
   const configured = value?.nodeClaims.configured;
   useEffect(() => {
     // Nothing changes without a hub cluster; the page is reloaded after configuring one.
@@ -68,5 +72,5 @@ export function useHubCluster(entityRef?: string) {
     const timer = setInterval(retry, HUB_CLUSTER_POLL_MS);
     return () => clearInterval(timer);
   }, [retry, configured]);
-  return state;
+  return { ...state, value };
 }
