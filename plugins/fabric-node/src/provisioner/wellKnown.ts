@@ -1,3 +1,5 @@
+import { FABRIC_NODE_CLASS_GROUP } from './types';
+
 /**
  * Names the provisioner writes to the hub cluster and the portal reads back. One place,
  * so the loop that records a launch and the status reader that shows it cannot drift.
@@ -8,7 +10,7 @@ export const KARPENTER_GROUP = 'karpenter.sh';
 export const KARPENTER_API_VERSION = 'karpenter.sh/v1';
 
 /** Group of the FabricNodeClass a fabric NodeClaim's `spec.nodeClassRef` names. */
-export const FABRIC_GROUP = 'fabric.cloudspectra.io';
+export const FABRIC_GROUP = FABRIC_NODE_CLASS_GROUP;
 
 /** Labels on every fabric NodeClaim (and the Node it becomes). */
 export const NODEPOOL_LABEL = 'karpenter.sh/nodepool';
