@@ -99,7 +99,7 @@ export class HubClusterReader {
 
   constructor(target: KubernetesTarget, options: HubClusterReaderOptions = {}) {
     // A portal page waits on this: an unreachable cluster must answer quickly, not hang.
-    this.kube = new KubernetesApplier({ timeoutMs: 10_000, ...target });
+    this.kube = new KubernetesApplier({ ...target, timeoutMs: target.timeoutMs ?? 10_000 });
     this.leaseNamespace = options.leaseNamespace ?? PROVISIONER_NAMESPACE;
     this.leaseName = options.leaseName ?? PROVISIONER_LEASE_NAME;
     this.now = options.now ?? (() => new Date());
