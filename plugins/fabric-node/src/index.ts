@@ -18,3 +18,4 @@ export * from './islands';
 export * from './cells';
 export * from './provisioner/decide';
 export * from './provisioner/launch';
+export * from './provisioner/status';

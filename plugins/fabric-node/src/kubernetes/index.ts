@@ -1,2 +1,2 @@
-export { KubernetesApplier, KubernetesApiError, FABRIC_FIELD_MANAGER, objectPath } from './KubernetesApplier';
-export type { KubernetesObject, KubernetesTarget } from './KubernetesApplier';
+export { KubernetesApplier, KubernetesApiError, FABRIC_FIELD_MANAGER, objectPath, collectionPath } from './KubernetesApplier';
+export type { KubernetesObject, KubernetesTarget, ListQuery } from './KubernetesApplier';

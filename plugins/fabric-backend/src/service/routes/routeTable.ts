@@ -212,6 +212,21 @@ export const FABRIC_ROUTES: FabricRoute[] = [
     what: 'applies a stored plan in the background; 409 in plan-only mode; 403 before any lookup for a caller who may apply no kind of plan',
     expected: platformOnly(409),
   },
+  {
+    method: 'GET',
+    path: '/nodeclaims',
+    query: '?cell=&entityRef=&nodePool=',
+    permission: READ,
+    what: "the provisioner's NodeClaims in the hub cluster (fabric-managed only) with state and reason, instance, AZ-ID, capacity type, age and $/h, plus the fabric pods still pending with the fabric's reason; `configured: false` and empty lists without `fabric.hub.kubernetes`; 503 naming the cause when the cluster cannot be read",
+    expected: everyCaller(200),
+  },
+  {
+    method: 'GET',
+    path: '/provisioner',
+    permission: READ,
+    what: "the provisioner's health from its leader-election Lease: leader, last renewal and whether it expired, last batch, decisions/s, pending pods; `configured: false` without `fabric.hub.kubernetes`; 503 when the cluster cannot be read",
+    expected: everyCaller(200),
+  },
 ];
 
 /** `GET /plans/:id`: how a route is named in tests and the README. */
