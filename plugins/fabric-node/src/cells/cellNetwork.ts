@@ -93,7 +93,8 @@ export function cellNetworkName(need: Pick<CellNetworkNeed, 'subnetTags'>): stri
   return labelSafe(`fabric-cell-${parts.join('-')}`.replace(/\./g, '-'));
 }
 
-const toAwsTags = (tags: Record<string, string>): AwsTag[] =>
+// A type literal, not AwsTag: step inputs must be JSON values, which interfaces are not.
+const toAwsTags = (tags: Record<string, string>): Array<{ Key: string; Value: string }> =>
   Object.keys(tags)
     .sort()
     .map(Key => ({ Key, Value: tags[Key] }));
