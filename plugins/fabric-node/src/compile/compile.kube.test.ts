@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { ChosenOffering, Inventory, Placement } from '@internal/backstage-plugin-fabric-common';
 import { ControlPlane, startControlPlane } from '@internal/fabric-test-tooling';
@@ -26,7 +26,7 @@ jest.setTimeout(15 * 60_000);
 // The demo estate's hub: its cells compile to EC2NodeClasses, the others to FabricNodeClasses.
 const options = { clusterName: 'fabric-hub', nodeRoleName: 'KarpenterNodeRole-fabric-hub', hubAccountId: '111111111111' };
 const FABRIC_NODE_CLASS_CRD = 'fabricnodeclasses.fabric.cloudspectra.io';
-const FABRIC_NODE_CLASS_CRD_FILE = resolve(__dirname, '../../../../deploy/crds/fabric.cloudspectra.io_fabricnodeclasses.yaml');
+const FABRIC_NODE_CLASS_CRD_FILE = resolvePath(__dirname, '../../../../deploy/crds/fabric.cloudspectra.io_fabricnodeclasses.yaml');
 const TEST_LABEL = 'fabric-test/case';
 
 describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and kube-scheduler', () => {

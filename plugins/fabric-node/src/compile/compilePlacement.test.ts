@@ -29,18 +29,17 @@ describe('compilePlacement', () => {
       expect(pool.metadata.name.length).toBeLessThanOrEqual(63);
       const cellValue = pool.metadata.labels!['fabric.cloudspectra.io/cell'];
       expect(pool.metadata.name).toBe(`fabric-${compiled.name}-${cellValue.replace('.', '-')}`);
-      if (hubPools.includes(pool)) {
-        expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.metadata.name });
-        expect(pool.spec.template.spec.startupTaints).toBeUndefined();
-      } else {
-        expect(pool.spec.template.spec.nodeClassRef).toEqual({
-          group: 'fabric.cloudspectra.io',
-          kind: 'FabricNodeClass',
-          name: pool.metadata.name,
-        });
-        expect(pool.spec.template.spec.startupTaints).toEqual([{ key: 'fabric.cloudspectra.io/unregistered', effect: 'NoSchedule' }]);
-        expect(pool.spec.template.metadata!.labels!['fabric.cloudspectra.io/nodepool']).toBe(pool.metadata.name);
-      }
+      const hub = hubPools.includes(pool);
+      expect(pool.spec.template.spec.nodeClassRef).toEqual(
+        hub
+          ? { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.metadata.name }
+          : { group: 'fabric.cloudspectra.io', kind: 'FabricNodeClass', name: pool.metadata.name },
+      );
+      // Fabric nodes start tainted until the provisioner has labelled them, with their pool.
+      expect(pool.spec.template.spec.startupTaints).toEqual(
+        hub ? undefined : [{ key: 'fabric.cloudspectra.io/unregistered', effect: 'NoSchedule' }],
+      );
+      expect(pool.spec.template.metadata!.labels!['fabric.cloudspectra.io/nodepool']).toBe(hub ? undefined : pool.metadata.name);
       for (const value of Object.values(pool.spec.template.metadata!.labels!)) expect(value).not.toContain('/');
 
       const cell = pool.metadata.labels!['fabric.cloudspectra.io/cell'];
