@@ -42,6 +42,7 @@ const resources: Record<string, { plural: string; namespaced: boolean }> = {
   'karpenter.sh/v1/NodePool': { plural: 'nodepools', namespaced: false },
   'karpenter.sh/v1/NodeClaim': { plural: 'nodeclaims', namespaced: false },
   'karpenter.k8s.aws/v1/EC2NodeClass': { plural: 'ec2nodeclasses', namespaced: false },
+  'fabric.cloudspectra.io/v1alpha1/FabricNodeClass': { plural: 'fabricnodeclasses', namespaced: false },
   'v1/Node': { plural: 'nodes', namespaced: false },
   'v1/Pod': { plural: 'pods', namespaced: true },
   'v1/Namespace': { plural: 'namespaces', namespaced: false },

@@ -129,7 +129,8 @@ export const FABRIC_ROUTES: FabricRoute[] = [
     method: 'POST',
     path: '/placements/:id/provision',
     permission: PLACE,
-    what: "plans the server-side apply of the placement's per-cell `EC2NodeClass` + `NodePool` to the hub cluster",
+    what:
+      "plans, from the inventory snapshot the placement was reviewed on, the cells' subnets and security groups (for the cells given a `networks` entry) and the server-side apply of the per-cell node class + `NodePool` to the hub cluster",
     expected: everyCaller(201),
   },
   {
