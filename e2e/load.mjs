@@ -26,7 +26,8 @@ export async function guestToken(backendUrl) {
   const res = await fetch(`${backendUrl}/api/auth/guest/refresh`, {
     headers: { 'x-requested-with': 'XMLHttpRequest' },
   });
-  if (res.status !== 200) throw new Error(`guest sign-in answered ${res.status}`);
+  if (res.status !== 200)
+    throw new Error(`guest sign-in answered ${res.status}`);
   return (await res.json()).backstageIdentity.token;
 }
 
@@ -43,14 +44,20 @@ export async function startProbedBackend({ env = {}, name = 'load' } = {}) {
   const saved = { ...process.env };
   // startPortal starts the backend with this process's environment.
   Object.assign(process.env, {
-    APP_CONFIG_auth_providers_guest_ownershipEntityRefs: JSON.stringify(['user:development/guest', PLATFORM_TEAM]),
+    APP_CONFIG_auth_providers_guest_ownershipEntityRefs: JSON.stringify([
+      'user:development/guest',
+      PLATFORM_TEAM,
+    ]),
     ...env,
     NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --require ${PROBE}`.trim(),
     EVENT_LOOP_PROBE_DIR: probeDir,
   });
   let portal;
   try {
-    portal = await startPortal({ backendOnly: true, dataDir: path.join(dir, 'data') });
+    portal = await startPortal({
+      backendOnly: true,
+      dataDir: path.join(dir, 'data'),
+    });
   } finally {
     process.env = saved;
   }
@@ -90,7 +97,11 @@ function eventLoopWindow(probeDir) {
       if (backend && predicate(backend)) return backend;
       await new Promise(r => setTimeout(r, 100));
     }
-    throw new Error(`the event-loop probe did not answer in ${probeDir}: ${JSON.stringify(read())}`);
+    throw new Error(
+      `the event-loop probe did not answer in ${probeDir}: ${JSON.stringify(
+        read(),
+      )}`,
+    );
   };
   return {
     processes: read,
@@ -101,12 +112,20 @@ function eventLoopWindow(probeDir) {
     stop: async () => {
       fs.writeFileSync(path.join(probeDir, 'stop'), '');
       const backend = await waitFor(p => p.window?.figures);
-      return { pid: backend.pid, resolutionMs: backend.resolutionMs, ...backend.window, ...backend.window.figures };
+      return {
+        pid: backend.pid,
+        resolutionMs: backend.resolutionMs,
+        ...backend.window,
+        ...backend.window.figures,
+      };
     },
   };
 }
 
-export const GET = (pathAndQuery, label = `GET ${pathAndQuery.split('?')[0]}`) => ({ label, method: 'GET', path: pathAndQuery });
+export const GET = (
+  pathAndQuery,
+  label = `GET ${pathAndQuery.split('?')[0]}`,
+) => ({ label, method: 'GET', path: pathAndQuery });
 export const POST = (pathOnly, body, label = `POST ${pathOnly}`) => ({
   label,
   method: 'POST',
@@ -129,7 +148,14 @@ export async function hammer({ url, connections, seconds, route, token }) {
     duration: seconds,
     timeout: CLIENT_TIMEOUT_SECONDS,
     headers: { authorization: `Bearer ${token}` },
-    requests: [{ method: route.method, path: route.path, body: route.body, headers: route.headers }],
+    requests: [
+      {
+        method: route.method,
+        path: route.path,
+        body: route.body,
+        headers: route.headers,
+      },
+    ],
   });
   instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     latencies.push(responseTimeMs);
@@ -141,11 +167,23 @@ export async function hammer({ url, connections, seconds, route, token }) {
 
 function percentile(sorted, share) {
   if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(share * sorted.length) - 1))];
+  return sorted[
+    Math.min(
+      sorted.length - 1,
+      Math.max(0, Math.ceil(share * sorted.length) - 1),
+    )
+  ];
 }
 
 /** The figures of one `hammer` run; `errors` counts connection errors, timeouts and 5xx. */
-export function summarize({ route, connections, seconds, latencies, statusCounts, result }) {
+export function summarize({
+  route,
+  connections,
+  seconds,
+  latencies,
+  statusCounts,
+  result,
+}) {
   const sorted = [...latencies].sort((a, b) => a - b);
   const serverErrors = Object.entries(statusCounts)
     .filter(([status]) => Number(status) >= 500)
@@ -174,13 +212,18 @@ export function summarize({ route, connections, seconds, latencies, statusCounts
 }
 
 export function formatSummary(s) {
-  const ms = v => (Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : v.toFixed(0)}` : '—');
+  const ms = v =>
+    Number.isFinite(v) ? `${v < 10 ? v.toFixed(1) : v.toFixed(0)}` : '—';
   const statuses = Object.entries(s.statusCounts)
     .map(([status, n]) => `${status}×${n}`)
     .join(' ');
   return (
-    `${s.route.padEnd(34)} ${String(s.requests).padStart(7)} req ${s.perSecond.toFixed(0).padStart(6)} req/s ` +
-    `p50 ${ms(s.p50).padStart(5)} p95 ${ms(s.p95).padStart(5)} p99 ${ms(s.p99).padStart(5)} max ${ms(s.max).padStart(6)} ms  ` +
+    `${s.route.padEnd(34)} ${String(s.requests).padStart(7)} req ${s.perSecond
+      .toFixed(0)
+      .padStart(6)} req/s ` +
+    `p50 ${ms(s.p50).padStart(5)} p95 ${ms(s.p95).padStart(5)} p99 ${ms(
+      s.p99,
+    ).padStart(5)} max ${ms(s.max).padStart(6)} ms  ` +
     `errors ${s.errors} (conn ${s.connectionErrors}, timeouts ${s.timeouts}, 5xx ${s.serverErrors})  4xx ${s.clientErrors}  [${statuses}]`
   );
 }

@@ -21,7 +21,16 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
-import { CLIENT_TIMEOUT_SECONDS, formatSummary, GET, guestToken, hammer, POST, startProbedBackend, summarize } from './load.mjs';
+import {
+  CLIENT_TIMEOUT_SECONDS,
+  formatSummary,
+  GET,
+  guestToken,
+  hammer,
+  POST,
+  startProbedBackend,
+  summarize,
+} from './load.mjs';
 import { ROOT } from './portal.mjs';
 
 const require = createRequire(import.meta.url);
@@ -38,7 +47,9 @@ const HUB_CREDENTIALS = { accessKeyId: 'sandbox', secretAccessKey: 'sandbox' };
 
 /** The sandbox's estate (app-config.sandbox.yaml), in apply mode, against this moto_server. */
 function sandboxFabric(endpoint) {
-  const { fabric } = parse(fs.readFileSync(path.join(ROOT, 'app-config.sandbox.yaml'), 'utf8'));
+  const { fabric } = parse(
+    fs.readFileSync(path.join(ROOT, 'app-config.sandbox.yaml'), 'utf8'),
+  );
   return {
     ...fabric,
     estate: { ...fabric.estate, mode: 'apply' },
@@ -52,9 +63,17 @@ async function createMeshVpcs(fabric) {
   let octet = 64;
   let created = 0;
   for (const account of fabric.estate.accounts) {
-    const sts = new STSClient({ endpoint, region: 'us-east-1', credentials: HUB_CREDENTIALS });
+    const sts = new STSClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: HUB_CREDENTIALS,
+    });
     const { Credentials } = await sts.send(
-      new AssumeRoleCommand({ RoleArn: account.roleArn, RoleSessionName: 'load-test', ExternalId: account.externalId }),
+      new AssumeRoleCommand({
+        RoleArn: account.roleArn,
+        RoleSessionName: 'load-test',
+        ExternalId: account.externalId,
+      }),
     );
     sts.destroy();
     for (const region of account.regions ?? fabric.estate.defaultRegions) {
@@ -71,7 +90,12 @@ async function createMeshVpcs(fabric) {
         await ec2.send(
           new CreateVpcCommand({
             CidrBlock: `10.${octet++}.0.0/16`,
-            TagSpecifications: [{ ResourceType: 'vpc', Tags: [{ Key: MESH_VPC_TAG, Value: 'true' }] }],
+            TagSpecifications: [
+              {
+                ResourceType: 'vpc',
+                Tags: [{ Key: MESH_VPC_TAG, Value: 'true' }],
+              },
+            ],
           }),
         );
         created++;
@@ -92,7 +116,10 @@ function backgroundWork(backendUrl, token) {
   const call = async (method, route, body) => {
     const res = await fetch(`${backendUrl}/api/fabric${route}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body ? { 'content-type': 'application/json' } : {}),
+      },
       body: body ? JSON.stringify(body) : undefined,
       signal: AbortSignal.timeout(5 * 60_000),
     });
@@ -100,19 +127,33 @@ function backgroundWork(backendUrl, token) {
     return { status: res.status, body: text ? JSON.parse(text) : undefined };
   };
 
-  const discovery = (async () => {
+  // A loop that throws (the backend went away) records why instead of rejecting unheard.
+  const recorded = loop =>
+    loop().catch(error => events.problems.push(`${error.message}`));
+
+  const discovery = recorded(async () => {
     while (!stopping) {
       const startedAt = Date.now();
       const res = await call('POST', '/refresh');
-      events.refreshes.push({ startedAt, endedAt: Date.now(), status: res.status, ...res.body });
-      if (res.status !== 200) events.problems.push(`POST /refresh answered ${res.status}: ${JSON.stringify(res.body)}`);
+      events.refreshes.push({
+        startedAt,
+        endedAt: Date.now(),
+        status: res.status,
+        ...res.body,
+      });
+      if (res.status !== 200)
+        events.problems.push(
+          `POST /refresh answered ${res.status}: ${JSON.stringify(res.body)}`,
+        );
     }
-  })();
+  });
 
-  const applyUntilDone = async (what, started) => {
-    const startedAt = Date.now();
+  // From the request that starts it (the mesh is read and planned before it answers) to its end.
+  const applyUntilDone = async (what, startedAt, started) => {
     if (started.status !== 202) {
-      events.problems.push(`${what} answered ${started.status}: ${JSON.stringify(started.body)}`);
+      events.problems.push(
+        `${what} answered ${started.status}: ${JSON.stringify(started.body)}`,
+      );
       return;
     }
     let view = started.body;
@@ -120,29 +161,57 @@ function backgroundWork(backendUrl, token) {
       await sleep(500);
       const res = await call('GET', `/plans/${started.body.id}`);
       if (res.status !== 200) {
-        events.problems.push(`GET /plans/${started.body.id} answered ${res.status}`);
+        events.problems.push(
+          `GET /plans/${started.body.id} answered ${res.status}`,
+        );
         return;
       }
       view = res.body;
     }
-    events.applies.push({ what, startedAt, endedAt: Date.now(), status: view.status, steps: view.steps.length });
+    events.applies.push({
+      what,
+      startedAt,
+      endedAt: Date.now(),
+      status: view.status,
+      steps: view.steps.length,
+    });
     if (view.status !== 'applied') {
-      const failed = view.steps.filter(s => s.status === 'failed').map(s => `${s.key}: ${s.error}`);
-      events.problems.push(`${what} ended ${view.status}: ${failed.join('; ')}`);
+      const failed = view.steps
+        .filter(s => s.status === 'failed')
+        .map(s => `${s.key}: ${s.error}`);
+      events.problems.push(
+        `${what} ended ${view.status}: ${failed.join('; ')}`,
+      );
     }
   };
 
-  const mesh = (async () => {
+  // Apply, remove, apply again: an apply in flight for as long as the load lasts. The one
+  // running when the load ends is waited for, so every apply is seen to its end.
+  const mesh = recorded(async () => {
     while (!stopping && events.problems.length === 0) {
-      await applyUntilDone('mesh apply', await call('POST', '/mesh/apply', {}));
+      await applyUntilDone(
+        'mesh apply',
+        Date.now(),
+        await call('POST', '/mesh/apply', {}),
+      );
+      if (stopping) break;
+      const removalStartedAt = Date.now();
       const removal = await call('DELETE', '/mesh');
       if (removal.status !== 201) {
-        events.problems.push(`DELETE /mesh answered ${removal.status}: ${JSON.stringify(removal.body)}`);
+        events.problems.push(
+          `DELETE /mesh answered ${removal.status}: ${JSON.stringify(
+            removal.body,
+          )}`,
+        );
         break;
       }
-      await applyUntilDone('mesh removal', await call('POST', `/plans/${removal.body.id}/apply`));
+      await applyUntilDone(
+        'mesh removal',
+        removalStartedAt,
+        await call('POST', `/plans/${removal.body.id}/apply`),
+      );
     }
-  })();
+  });
 
   return {
     events,
@@ -158,7 +227,9 @@ function backgroundWork(backendUrl, token) {
 function coveredSeconds(intervals, from, to) {
   let covered = 0;
   let reached = from;
-  for (const { startedAt, endedAt } of [...intervals].sort((a, b) => a.startedAt - b.startedAt)) {
+  for (const { startedAt, endedAt } of [...intervals].sort(
+    (a, b) => a.startedAt - b.startedAt,
+  )) {
     const start = Math.max(startedAt, reached);
     const end = Math.min(endedAt, to);
     if (end > start) covered += end - start;
@@ -167,116 +238,199 @@ function coveredSeconds(intervals, from, to) {
   return covered / 1000;
 }
 
-describe('the backend under load', { timeout: (LOAD_SECONDS + 8 * 60) * 1000 }, () => {
-  const cleanups = [];
-  after(async () => {
-    for (const clean of cleanups.reverse()) await clean();
-  });
-
-  test(`${USERS} users for ${LOAD_SECONDS} s of reads and placements while discovery and a mesh apply run: no errors`, async () => {
-    const moto = await startMotoServer();
-    cleanups.push(() => moto.stop());
-    const fabric = sandboxFabric(moto.endpoint);
-    const vpcs = await createMeshVpcs(fabric);
-    const backend = await startProbedBackend({
-      name: 'load',
-      env: {
-        APP_CONFIG_fabric: JSON.stringify(fabric),
-        // moto accepts any key; these never leave this machine.
-        AWS_ACCESS_KEY_ID: HUB_CREDENTIALS.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: HUB_CREDENTIALS.secretAccessKey,
-        AWS_REGION: 'us-east-1',
-      },
+describe(
+  'the backend under load',
+  { timeout: (LOAD_SECONDS + 8 * 60) * 1000 },
+  () => {
+    const cleanups = [];
+    after(async () => {
+      for (const clean of cleanups.reverse()) await clean();
     });
-    cleanups.push(() => backend.stop());
-    const token = await guestToken(backend.backendUrl);
 
-    const entityRef = 'component:default/llm-pretraining';
-    const placement = POST('/api/fabric/placements', {
-      entityRef,
-      intent: 'balanced',
-      gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 8 },
+    test(`${USERS} users for ${LOAD_SECONDS} s of reads and placements while discovery and a mesh apply run: no errors`, async () => {
+      const moto = await startMotoServer();
+      cleanups.push(() => moto.stop());
+      const fabric = sandboxFabric(moto.endpoint);
+      const vpcs = await createMeshVpcs(fabric);
+      const backend = await startProbedBackend({
+        name: 'load',
+        env: {
+          APP_CONFIG_fabric: JSON.stringify(fabric),
+          // moto accepts any key; these never leave this machine.
+          AWS_ACCESS_KEY_ID: HUB_CREDENTIALS.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: HUB_CREDENTIALS.secretAccessKey,
+          AWS_REGION: 'us-east-1',
+        },
+      });
+      cleanups.push(() => backend.stop());
+      const token = await guestToken(backend.backendUrl);
+
+      const entityRef = 'component:default/llm-pretraining';
+      const placement = POST('/api/fabric/placements', {
+        entityRef,
+        intent: 'balanced',
+        gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 8 },
+      });
+      // Every route answers before the load starts, so the window measures load, not the first call.
+      const first = await fetch(`${backend.backendUrl}${placement.path}`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+        },
+        body: placement.body,
+      });
+      assert.equal(
+        first.status,
+        201,
+        `a placement before the load: ${await first.text()}`,
+      );
+      const mix = [
+        [GET('/api/fabric/capacity'), 13],
+        [GET('/api/fabric/estate'), 12],
+        [
+          GET(
+            `/api/fabric/placements?entityRef=${encodeURIComponent(entityRef)}`,
+          ),
+          12,
+        ],
+        [placement, 13],
+      ];
+      assert.equal(
+        mix.reduce((sum, [, users]) => sum + users, 0),
+        USERS,
+      );
+
+      const rssBefore = await backend.probe.start();
+      const background = backgroundWork(backend.backendUrl, token);
+      const windowStart = Date.now();
+      let runs;
+      try {
+        runs = await Promise.all(
+          mix.map(([route, connections]) =>
+            hammer({
+              url: backend.backendUrl,
+              connections,
+              seconds: LOAD_SECONDS,
+              route,
+              token,
+            }),
+          ),
+        );
+      } catch (error) {
+        await background.stop();
+        throw error;
+      }
+      const windowEnd = Date.now();
+      const eventLoop = await backend.probe.stop();
+      const events = await background.stop();
+
+      const summaries = runs.map(summarize);
+      const all = summarize({
+        route: { label: `all ${USERS} users` },
+        connections: USERS,
+        seconds: LOAD_SECONDS,
+        latencies: runs.flatMap(r => r.latencies),
+        statusCounts: runs.reduce((acc, r) => {
+          for (const [status, n] of Object.entries(r.statusCounts))
+            acc[status] = (acc[status] ?? 0) + n;
+          return acc;
+        }, {}),
+        result: runs.reduce(
+          (acc, r) => ({
+            errors: acc.errors + r.result.errors,
+            timeouts: acc.timeouts + r.result.timeouts,
+          }),
+          {
+            errors: 0,
+            timeouts: 0,
+          },
+        ),
+      });
+      const meshApplies = events.applies.filter(a => a.what === 'mesh apply');
+      const windowSeconds = (windowEnd - windowStart) / 1000;
+      console.log(
+        [
+          `# load: ${USERS} users for ${LOAD_SECONDS} s on the sandbox estate (moto_server, apply mode, ${vpcs} mesh VPCs); client timeout ${CLIENT_TIMEOUT_SECONDS} s`,
+          ...[...summaries, all].map(s => `#   ${formatSummary(s)}`),
+          `#   discovery: ${
+            events.refreshes.length
+          } refreshes, running ${coveredSeconds(
+            events.refreshes,
+            windowStart,
+            windowEnd,
+          ).toFixed(0)} of ${windowSeconds.toFixed(0)} s` +
+            ` (${events.refreshes
+              .map(r => `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`)
+              .join(', ')})`,
+          `#   mesh: ${meshApplies.length} applies and ${
+            events.applies.length - meshApplies.length
+          } removals ended (${events.applies
+            .map(
+              a =>
+                `${a.what.replace('mesh ', '')} ${a.steps} steps ${(
+                  (a.endedAt - a.startedAt) /
+                  1000
+                ).toFixed(1)} s ${a.status}`,
+            )
+            .join(', ')}), in flight ${coveredSeconds(
+            events.applies,
+            windowStart,
+            windowEnd,
+          ).toFixed(0)} of ${windowSeconds.toFixed(0)} s`,
+          `#   backend event loop (pid ${eventLoop.pid}, ${eventLoop.samples} samples, beyond its ${eventLoop.resolutionMs} ms timer): ` +
+            `mean ${eventLoop.meanMs} ms, p50 ${eventLoop.p50Ms} ms, p99 ${eventLoop.p99Ms} ms, max ${eventLoop.maxMs} ms`,
+          `#   backend memory: RSS ${eventLoop.rssStartMiB} MiB at the start, ${eventLoop.rssEndMiB} MiB at the end, peak ${eventLoop.rssPeakMiB} MiB; ` +
+            `heap ${eventLoop.heapStartMiB} → ${eventLoop.heapEndMiB} MiB (process RSS before the window ${rssBefore.now.rssMiB} MiB)`,
+        ].join('\n'),
+      );
+
+      assert.deepEqual(
+        events.problems,
+        [],
+        'discovery and the mesh applies went through under load',
+      );
+      for (const s of summaries) {
+        assert.ok(s.requests > 0, `${s.route}: no answer at all`);
+        assert.equal(s.connectionErrors, 0, `${s.route}: connection errors`);
+        assert.equal(
+          s.timeouts,
+          0,
+          `${s.route}: no answer within ${CLIENT_TIMEOUT_SECONDS} s`,
+        );
+        const notSuccess = Object.keys(s.statusCounts).filter(
+          status => !/^2\d\d$/.test(status),
+        );
+        assert.deepEqual(
+          notSuccess,
+          [],
+          `${
+            s.route
+          }: every request is valid, so every answer is a 2xx (${JSON.stringify(
+            s.statusCounts,
+          )})`,
+        );
+      }
+      // The load met the background work: discovery and a mesh apply ran inside the window.
+      assert.ok(
+        events.refreshes.some(
+          r =>
+            r.startedAt < windowEnd &&
+            r.endedAt > windowStart &&
+            r.status === 200,
+        ),
+        'no discovery ran during the load',
+      );
+      assert.ok(
+        meshApplies.some(
+          a => a.startedAt < windowEnd && a.status === 'applied' && a.steps > 0,
+        ),
+        'no mesh apply with steps ran during the load',
+      );
+      assert.ok(
+        eventLoop.samples > 0,
+        'the probe inside the backend measured its event loop',
+      );
     });
-    // Every route answers before the load starts, so the window measures load, not the first call.
-    const first = await fetch(`${backend.backendUrl}${placement.path}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: placement.body,
-    });
-    assert.equal(first.status, 201, `a placement before the load: ${await first.text()}`);
-    const mix = [
-      [GET('/api/fabric/capacity'), 13],
-      [GET('/api/fabric/estate'), 12],
-      [GET(`/api/fabric/placements?entityRef=${encodeURIComponent(entityRef)}`), 12],
-      [placement, 13],
-    ];
-    assert.equal(
-      mix.reduce((sum, [, users]) => sum + users, 0),
-      USERS,
-    );
-
-    const rssBefore = await backend.probe.start();
-    const background = backgroundWork(backend.backendUrl, token);
-    const windowStart = Date.now();
-    const runs = await Promise.all(
-      mix.map(([route, connections]) =>
-        hammer({ url: backend.backendUrl, connections, seconds: LOAD_SECONDS, route, token }),
-      ),
-    );
-    const windowEnd = Date.now();
-    const eventLoop = await backend.probe.stop();
-    const events = await background.stop();
-
-    const summaries = runs.map(summarize);
-    const all = summarize({
-      route: { label: `all ${USERS} users` },
-      connections: USERS,
-      seconds: LOAD_SECONDS,
-      latencies: runs.flatMap(r => r.latencies),
-      statusCounts: runs.reduce((acc, r) => {
-        for (const [status, n] of Object.entries(r.statusCounts)) acc[status] = (acc[status] ?? 0) + n;
-        return acc;
-      }, {}),
-      result: runs.reduce((acc, r) => ({ errors: acc.errors + r.result.errors, timeouts: acc.timeouts + r.result.timeouts }), {
-        errors: 0,
-        timeouts: 0,
-      }),
-    });
-    const meshApplies = events.applies.filter(a => a.what === 'mesh apply');
-    const windowSeconds = (windowEnd - windowStart) / 1000;
-    console.log(
-      [
-        `# load: ${USERS} users for ${LOAD_SECONDS} s on the sandbox estate (moto_server, apply mode, ${vpcs} mesh VPCs); client timeout ${CLIENT_TIMEOUT_SECONDS} s`,
-        ...[...summaries, all].map(s => `#   ${formatSummary(s)}`),
-        `#   discovery: ${events.refreshes.length} refreshes, running ${coveredSeconds(events.refreshes, windowStart, windowEnd).toFixed(0)} of ${windowSeconds.toFixed(0)} s` +
-          ` (${events.refreshes.map(r => `${((r.endedAt - r.startedAt) / 1000).toFixed(1)} s`).join(', ')})`,
-        `#   mesh: ${meshApplies.length} applies and ${events.applies.length - meshApplies.length} removals ended (${events.applies
-          .map(a => `${a.what.replace('mesh ', '')} ${a.steps} steps ${((a.endedAt - a.startedAt) / 1000).toFixed(1)} s ${a.status}`)
-          .join(', ')}), in flight ${coveredSeconds(events.applies, windowStart, windowEnd).toFixed(0)} of ${windowSeconds.toFixed(0)} s`,
-        `#   backend event loop (pid ${eventLoop.pid}, ${eventLoop.samples} samples, beyond its ${eventLoop.resolutionMs} ms timer): ` +
-          `mean ${eventLoop.meanMs} ms, p50 ${eventLoop.p50Ms} ms, p99 ${eventLoop.p99Ms} ms, max ${eventLoop.maxMs} ms`,
-        `#   backend memory: RSS ${eventLoop.rssStartMiB} MiB at the start, ${eventLoop.rssEndMiB} MiB at the end, peak ${eventLoop.rssPeakMiB} MiB; ` +
-          `heap ${eventLoop.heapStartMiB} → ${eventLoop.heapEndMiB} MiB (process RSS before the window ${rssBefore.now.rssMiB} MiB)`,
-      ].join('\n'),
-    );
-
-    assert.deepEqual(events.problems, [], 'discovery and the mesh applies went through under load');
-    for (const s of summaries) {
-      assert.ok(s.requests > 0, `${s.route}: no answer at all`);
-      assert.equal(s.connectionErrors, 0, `${s.route}: connection errors`);
-      assert.equal(s.timeouts, 0, `${s.route}: no answer within ${CLIENT_TIMEOUT_SECONDS} s`);
-      const notSuccess = Object.keys(s.statusCounts).filter(status => !/^2\d\d$/.test(status));
-      assert.deepEqual(notSuccess, [], `${s.route}: every request is valid, so every answer is a 2xx (${JSON.stringify(s.statusCounts)})`);
-    }
-    // The load met the background work: discovery and a mesh apply ran inside the window.
-    assert.ok(
-      events.refreshes.some(r => r.startedAt < windowEnd && r.endedAt > windowStart && r.status === 200),
-      'no discovery ran during the load',
-    );
-    assert.ok(
-      meshApplies.some(a => a.startedAt < windowEnd && a.status === 'applied' && a.steps > 0),
-      'no mesh apply with steps ran during the load',
-    );
-    assert.ok(eventLoop.samples > 0, 'the probe inside the backend measured its event loop');
-  });
-});
+  },
+);

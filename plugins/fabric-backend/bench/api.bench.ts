@@ -8,6 +8,8 @@
 // window come from a probe inside its process (test-tooling/load/eventLoopProbe.cjs).
 // `npm run bench -- [--quick] api`. Figures, never assertions: the machines differ.
 import { join, resolve } from 'node:path';
+// The benchmarks' shared kit lives beside the engine's benchmarks; it is no package export.
+// eslint-disable-next-line @backstage/no-relative-monorepo-imports
 import { benchContext, describeMachine, TableRow, writeResults } from '../../fabric-node/bench/benchKit';
 
 const ROOT = resolve(__dirname, '../../..');
