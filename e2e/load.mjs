@@ -157,12 +157,25 @@ export async function hammer({ url, connections, seconds, route, token }) {
       },
     ],
   });
-  instance.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
-    latencies.push(responseTimeMs);
-    statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
-  });
+  let bytes = 0;
+  instance.on(
+    'response',
+    (_client, statusCode, responseBytes, responseTimeMs) => {
+      latencies.push(responseTimeMs);
+      bytes += responseBytes;
+      statusCounts[statusCode] = (statusCounts[statusCode] ?? 0) + 1;
+    },
+  );
   const result = await instance;
-  return { route, connections, seconds, latencies, statusCounts, result };
+  return {
+    route,
+    connections,
+    seconds,
+    latencies,
+    statusCounts,
+    bytes,
+    result,
+  };
 }
 
 function percentile(sorted, share) {
@@ -182,6 +195,7 @@ export function summarize({
   seconds,
   latencies,
   statusCounts,
+  bytes = 0,
   result,
 }) {
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -197,6 +211,7 @@ export function summarize({
     seconds,
     requests: sorted.length,
     perSecond: sorted.length / seconds,
+    kibPerAnswer: sorted.length ? bytes / sorted.length / 1024 : 0,
     p50: percentile(sorted, 0.5),
     p95: percentile(sorted, 0.95),
     p99: percentile(sorted, 0.99),
@@ -223,7 +238,9 @@ export function formatSummary(s) {
       .padStart(6)} req/s ` +
     `p50 ${ms(s.p50).padStart(5)} p95 ${ms(s.p95).padStart(5)} p99 ${ms(
       s.p99,
-    ).padStart(5)} max ${ms(s.max).padStart(6)} ms  ` +
+    ).padStart(5)} max ${ms(s.max).padStart(6)} ms  ${s.kibPerAnswer
+      .toFixed(0)
+      .padStart(5)} KiB/answer  ` +
     `errors ${s.errors} (conn ${s.connectionErrors}, timeouts ${s.timeouts}, 5xx ${s.serverErrors})  4xx ${s.clientErrors}  [${statuses}]`
   );
 }

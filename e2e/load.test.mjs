@@ -331,6 +331,7 @@ describe(
         connections: USERS,
         seconds: LOAD_SECONDS,
         latencies: runs.flatMap(r => r.latencies),
+        bytes: runs.reduce((sum, r) => sum + r.bytes, 0),
         statusCounts: runs.reduce((acc, r) => {
           for (const [status, n] of Object.entries(r.statusCounts))
             acc[status] = (acc[status] ?? 0) + n;

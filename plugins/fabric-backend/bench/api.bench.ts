@@ -1,10 +1,10 @@
 /* eslint-disable no-console */
 // The portal's REST API under load: the real backend, started as `npm start` starts it
 // (SQLite, the demo estate, plan-only), driven by autocannon with 50 concurrent
-// connections, one route at a time: GET /capacity, GET /estate, GET /placements?entityRef=,
-// POST /placements. The anchor is the same backend's GET /api/catalog/entities (Backstage's
-// own catalog, the read every portal page makes) in the same run. Each route gets a short
-// warm-up that is not counted. The backend's event-loop delay and RSS over the measured
+// connections, one route at a time: GET /capacity, GET /estate, POST /placements, then
+// GET /placements?entityRef= over what they stored. The anchor is the same backend's
+// GET /api/catalog/entities (Backstage's own catalog, the read every portal page makes)
+// in the same run. Each route gets a short warm-up that is not counted. The backend's event-loop delay and RSS over the measured
 // window come from a probe inside its process (test-tooling/load/eventLoopProbe.cjs).
 // `npm run bench -- [--quick] api`. Figures, never assertions: the machines differ.
 import { join, resolve } from 'node:path';
@@ -19,6 +19,7 @@ interface Summary {
   route: string;
   requests: number;
   perSecond: number;
+  kibPerAnswer: number;
   p50: number;
   p95: number;
   p99: number;
@@ -39,15 +40,17 @@ async function main() {
   const load = await import(join(ROOT, 'e2e/load.mjs'));
   const entityRef = 'component:default/llm-pretraining';
   const anchor = load.GET('/api/catalog/entities');
+  // The list after the placements, so it reads a full page (50 stored placements) as a
+  // portal that has been used does, not an empty list.
   const routes = [
     load.GET('/api/fabric/capacity'),
     load.GET('/api/fabric/estate'),
-    load.GET(`/api/fabric/placements?entityRef=${encodeURIComponent(entityRef)}`),
     load.POST('/api/fabric/placements', {
       entityRef,
       intent: 'tightly-coupled',
       gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 16 },
     }),
+    load.GET(`/api/fabric/placements?entityRef=${encodeURIComponent(entityRef)}`),
   ];
   console.log(
     `portal API under load, ${context.quick ? 'quick' : 'full'} mode: ${CONNECTIONS} connections, ${seconds} s per route after ${warmupSeconds} s of warm-up`,
@@ -88,7 +91,7 @@ async function main() {
   );
   const ms = (v: number) => (v < 10 ? v.toFixed(1) : v.toFixed(0));
   const describe = (s: Summary) =>
-    `${s.perSecond.toFixed(0)} req/s, p50/p95/p99 ${ms(s.p50)}/${ms(s.p95)}/${ms(s.p99)} ms, ${s.errors} errors`;
+    `${s.perSecond.toFixed(0)} req/s, p50/p95/p99 ${ms(s.p50)}/${ms(s.p95)}/${ms(s.p99)} ms, ${s.errors} errors, ${s.kibPerAnswer.toFixed(0)} KiB/answer`;
   const anchorText = `GET /api/catalog/entities ${anchorPerSecond.toFixed(0)} req/s, p50 ${ms(anchorP50)} ms`;
   const table: TableRow[] = [
     ...rest.map(s => ({
