@@ -4,8 +4,9 @@
 // connections, one route at a time: GET /capacity, GET /estate, POST /placements, then
 // GET /placements?entityRef= over what they stored. The anchor is the same backend's
 // GET /api/catalog/entities (Backstage's own catalog, the read every portal page makes)
-// in the same run. Each route gets a short warm-up that is not counted. The backend's event-loop delay and RSS over the measured
-// window come from a probe inside its process (test-tooling/load/eventLoopProbe.cjs).
+// in the same run. Each route gets a short warm-up that is not counted. The backend's
+// event-loop delay and RSS over the measured window come from a probe inside its process
+// (test-tooling/load/eventLoopProbe.cjs).
 // `npm run bench -- [--quick] api`. Figures, never assertions: the machines differ.
 import { join, resolve } from 'node:path';
 // The benchmarks' shared kit lives beside the engine's benchmarks; it is no package export.
