@@ -8,7 +8,8 @@
 //   5. unit+peers  jest over every package: engine against moto_server and a real
 //                  kube-apiserver, store on SQLite (and PostgreSQL when a connection
 //                  string is set), REST API, scaffolder actions, portal components
-//   6. browser     the real portal in headless Chromium (e2e/*.test.mjs)
+//   6. browser     the real portal in headless Chromium, and the real backend restarted,
+//                  under load and recorded for egress (e2e/*.test.mjs)
 //
 // Every step runs even when an earlier one failed, so one run shows every problem.
 // The last line is `N passed, N failed`; the exit code is non-zero on any failure.
