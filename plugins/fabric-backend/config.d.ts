@@ -107,6 +107,10 @@ export interface Config {
       garbageCollectionGraceSeconds?: number;
       /** Seconds between lifecycle and garbage-collection passes (default 10). @visibility backend */
       lifecycleIntervalSeconds?: number;
+      /** Node AMI per region (EKS-optimized accelerated AL2023). @visibility backend */
+      imageIds?: Record<string, string>;
+      /** API server URL nodes join (default fabric.hub.kubernetes.url). @visibility backend */
+      apiServerEndpoint?: string;
     };
     plans?: {
       /**

@@ -19,3 +19,4 @@ export * from './cells';
 export * from './provisioner/decide';
 export * from './provisioner/launch';
 export * from './provisioner/status';
+export * from './provisioner/controller';

@@ -131,6 +131,14 @@ const provisionerSchema = z
     garbageCollectionGraceSeconds: z.number().int().min(10).max(86400).default(120),
     /** How often garbage collection and lifecycle checks run. */
     lifecycleIntervalSeconds: z.number().min(0.5).max(3600).default(10),
+    /**
+     * The node AMI per region: the EKS-optimized accelerated AL2023 AMI of your cluster's
+     * Kubernetes version (`aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/nvidia/recommended/image_id`).
+     * A region without one cannot launch; its NodePools say so.
+     */
+    imageIds: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region'), z.string().regex(/^ami-[0-9a-f]+$/, 'must be an AMI id')).default({}),
+    /** The API server and CA nodes join (default: fabric.hub.kubernetes url and caData). */
+    apiServerEndpoint: z.string().url().optional(),
   })
   .strict();
 
