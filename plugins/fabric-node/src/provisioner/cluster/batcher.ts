@@ -81,6 +81,8 @@ export function createBatcher(onClose: () => Promise<void> | void, window: Batch
     openedAt = undefined;
   };
 
+  // eslint-disable-next-line prefer-const
+  let trigger: () => void;
   const close = async () => {
     if (openedAt === undefined) return;
     clear();
@@ -102,7 +104,7 @@ export function createBatcher(onClose: () => Promise<void> | void, window: Batch
     await running;
   };
 
-  const trigger = () => {
+  trigger = () => {
     if (stopped) return;
     if (openedAt === undefined) {
       openedAt = Date.now();
