@@ -3,6 +3,7 @@ import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/Kubern
 import { FABRIC_STARTUP_TAINT, NodeClaimDecision } from '../types';
 import { gpuPod, joinNode, setNodeReady, until } from './__testUtils__/kubelet';
 import { PodBatch, startPendingPodWatch } from './batcher';
+import { claimOfInstance, setFabricNodeClassStatus, startClusterState } from './clusterState';
 import { createNodeClaim, markLaunched } from './nodeClaims';
 import { GANG_SIZE_ANNOTATION } from './pendingPods';
 import { liftGangGates, registerNodes } from './registration';
@@ -232,5 +233,42 @@ describe('the provisioner on a real kube-apiserver and kube-scheduler', () => {
       return names.every(Boolean) ? names : undefined;
     }, 60_000);
     expect(new Set(placed)).toEqual(new Set(['ip-10-2-0-1.ec2.internal', 'ip-10-2-0-2.ec2.internal']));
+  });
+
+  it('keeps a snapshot of the fabric\'s own NodePools, classes and claims, and writes a class\'s resolved status', async () => {
+    const state = startClusterState(client, { resyncMs: 0 });
+    try {
+      await client.create(RESOURCES.fabricNodeClasses, {
+        apiVersion: 'fabric.cloudspectra.io/v1alpha1',
+        kind: 'FabricNodeClass',
+        metadata: { name: 'cell-state' },
+        spec: { accountId: '333333333333', region: 'eu-west-1', azIds: ['euw1-az1'], subnetSelectorTerms: [{ tags: { k: 'v' } }], securityGroupSelectorTerms: [{ id: 'sg-1' }] },
+      });
+      const pool = (name: string, group: string, kind: string) => ({
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: { name },
+        spec: { template: { spec: { nodeClassRef: { group, kind, name }, requirements: [] } }, weight: 30, limits: { 'nvidia.com/gpu': '8' } },
+      });
+      await client.create(RESOURCES.nodePools, pool('cell-state', 'fabric.cloudspectra.io', 'FabricNodeClass'));
+      await client.create(RESOURCES.nodePools, pool('hub-own', 'karpenter.k8s.aws', 'EC2NodeClass'));
+      await state.synced;
+      const snapshot = await until('both pools seen', () => {
+        const s = state.snapshot();
+        return s.nodePools.some(p => p.name === 'cell-state') && s.nodeClasses.some(c => c.name === 'cell-state') ? s : undefined;
+      });
+      // The hub's own EC2NodeClass pool is Karpenter's, not the fabric's.
+      expect(snapshot.nodePools.map(p => p.name)).not.toContain('hub-own');
+      expect(snapshot.nodePools.find(p => p.name === 'cell-state')).toMatchObject({ nodeClassName: 'cell-state', weight: 30, limits: { gpus: 8 } });
+      expect(claimOfInstance(snapshot.nodeClaims, 'i-0aaa111')?.metadata.name).toBe('cell-research-use1-x7k2p');
+
+      expect(await setFabricNodeClassStatus(client, 'cell-state', { subnets: [], securityGroups: [], ready: false, reason: 'AccessDenied' })).toBe(true);
+      expect(await setFabricNodeClassStatus(client, 'cell-state', { subnets: [], securityGroups: [], ready: false, reason: 'AccessDenied' })).toBe(false);
+      const cls = (await client.get<KubeObject>(RESOURCES.fabricNodeClasses, 'cell-state'))!;
+      expect(cls.status).toMatchObject({ ready: false, reason: 'AccessDenied' });
+      expect(cls.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'AccessDenied' }));
+    } finally {
+      state.stop();
+    }
   });
 });

@@ -13,3 +13,4 @@ export * from './nodeClaims';
 export * from './registration';
 export * from './lifecycle';
 export * from './events';
+export * from './clusterState';
