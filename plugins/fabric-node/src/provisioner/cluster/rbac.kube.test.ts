@@ -74,7 +74,7 @@ describe('the provisioner RBAC in deploy/kubernetes is enough, on a real kube-ap
   it('runs every hub-cluster step of the provisioner with only its own permissions', async () => {
     const errors: unknown[] = [];
     const elector = startLeaderElection(provisioner, {
-      namespace: 'cloudspectra-fabric', name: 'fabric-provisioner', identity: 'replica-a', leaseDurationSeconds: 5, onError: e => errors.push(e),
+      namespace: 'cloudspectra-fabric', name: 'fabric-provisioner', identity: 'replica-a', leaseDurationSeconds: 15, onError: e => errors.push(e),
     });
     const informers = [RESOURCES.pods, RESOURCES.nodes, RESOURCES.nodeClaims, RESOURCES.nodePools, RESOURCES.fabricNodeClasses].map(resource =>
       startInformer(provisioner, resource, {}, { resyncMs: 0, onError: e => errors.push(e) }),
