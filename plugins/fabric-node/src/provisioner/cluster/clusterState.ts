@@ -1,5 +1,5 @@
 import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
-import { Informer, startInformer } from '../../kubernetes/informer';
+import { Informer, InformerHandlers, startInformer } from '../../kubernetes/informer';
 import { FABRIC_NODE_CLASS_GROUP, FABRIC_NODE_CLASS_KIND, FabricNodeClassResolved, FabricNodeClassSpec, FabricNodePool, NODEPOOL_TAG } from '../types';
 import { setConditions } from './conditions';
 import { isFabricNodePool, toFabricNodePool } from './nodePools';
@@ -18,6 +18,10 @@ export interface ClusterSnapshot {
   nodeClasses: Array<{ name: string; spec: FabricNodeClassSpec; deleting: boolean }>;
   nodeClassObjects: KubeObject[];
 }
+
+/** The kinds the provisioner watches. */
+export const CLUSTER_KINDS = ['pods', 'nodes', 'nodeClaims', 'nodePools', 'fabricNodeClasses'] as const;
+export type ClusterKind = (typeof CLUSTER_KINDS)[number];
 
 export interface ClusterState {
   /** Resolves once every informer has listed. */
@@ -38,19 +42,39 @@ export function isFabricNodeClaim(claim: KubeObject): boolean {
  */
 export function startClusterState(
   client: KubernetesClient,
-  options: { resyncMs?: number; onChange?(kind: keyof typeof RESOURCES): void; onError?(error: unknown): void } = {},
+  options: {
+    resyncMs?: number;
+    onChange?(kind: ClusterKind): void;
+    /** Per-kind handlers, e.g. `{ pods: { onAdd: set.observe, onUpdate: (_, p) => set.observe(p), onDelete: set.forget } }`. */
+    handlers?: Partial<Record<ClusterKind, InformerHandlers<KubeObject>>>;
+    onError?(error: unknown): void;
+  } = {},
 ): ClusterState {
-  const kinds = ['pods', 'nodes', 'nodeClaims', 'nodePools', 'fabricNodeClasses'] as const;
-  const informers = {} as Record<(typeof kinds)[number], Informer<KubeObject>>;
-  for (const kind of kinds) {
+  const informers = {} as Record<ClusterKind, Informer<KubeObject>>;
+  for (const kind of CLUSTER_KINDS) {
+    const own = options.handlers?.[kind] ?? {};
     const changed = () => options.onChange?.(kind);
     informers[kind] = startInformer<KubeObject>(
       client,
       RESOURCES[kind],
-      { onAdd: changed, onUpdate: changed, onDelete: changed },
+      {
+        onAdd: o => {
+          own.onAdd?.(o);
+          changed();
+        },
+        onUpdate: (a, b) => {
+          own.onUpdate?.(a, b);
+          changed();
+        },
+        onDelete: o => {
+          own.onDelete?.(o);
+          changed();
+        },
+      },
       { resyncMs: options.resyncMs, onError: options.onError },
     );
   }
+  const kinds = CLUSTER_KINDS;
   return {
     synced: Promise.all(kinds.map(k => informers[k].synced)).then(() => undefined),
     snapshot: () => {
