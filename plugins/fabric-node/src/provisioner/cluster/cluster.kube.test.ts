@@ -235,6 +235,41 @@ describe('the provisioner on a real kube-apiserver and kube-scheduler', () => {
     expect(new Set(placed)).toEqual(new Set(['ip-10-2-0-1.ec2.internal', 'ip-10-2-0-2.ec2.internal']));
   });
 
+  it('keeps the gate on a gang whose nodes landed in different AZ-IDs', async () => {
+    const members: KubeObject[] = [];
+    for (const name of ['split-0', 'split-1']) {
+      members.push(
+        await client.create<KubeObject>(
+          RESOURCES.pods,
+          gpuPod(name, { labels: { 'fabric.cloudspectra.io/placement': 'split' }, annotations: { [GANG_SIZE_ANNOTATION]: '2' }, gated: true }),
+        ),
+      );
+    }
+    const zones = [
+      { azId: 'use1-az1', azName: 'us-east-1f' },
+      { azId: 'use1-az2', azName: 'us-east-1e' },
+    ];
+    for (const [i, member] of members.entries()) {
+      await createNodeClaim(client, {
+        ...decision(`split-${i}`, [member.metadata.uid!], 'split'),
+        offerings: [{ instanceType: 'g6e.xlarge', azId: zones[i].azId, capacityType: 'spot', subnetId: 'subnet-0c', pricePerHour: 1 }],
+      });
+      await markLaunched(client, `split-${i}`, { instanceId: `i-0split${i}`, instanceType: 'g6e.xlarge', capacityType: 'spot', ...zones[i] });
+      await joinNode(client, { name: `ip-10-3-0-${i}.ec2.internal`, instanceId: `i-0split${i}`, ...zones[i] });
+    }
+    const claims = (await client.list<KubeObject>(RESOURCES.nodeClaims)).items;
+    await registerNodes(client, claims, (await client.list<KubeObject>(RESOURCES.nodes)).items);
+    const result = await liftGangGates(
+      client,
+      (await client.list<KubeObject>(RESOURCES.pods, { namespace: 'default' })).items,
+      claims,
+      (await client.list<KubeObject>(RESOURCES.nodes)).items,
+    );
+    expect(result.lifted).toEqual([]);
+    expect(result.waiting).toEqual([{ gang: 'split', reason: "members' nodes span AZ-IDs use1-az1, use1-az2; a gang runs in one" }]);
+    for (const name of ['split-0', 'split-1']) expect((await pod(name))!.spec.schedulingGates).toEqual([{ name: 'fabric.cloudspectra.io/gang' }]);
+  });
+
   it('keeps a snapshot of the fabric\'s own NodePools, classes and claims, and writes a class\'s resolved status', async () => {
     const state = startClusterState(client, { resyncMs: 0 });
     try {
