@@ -29,6 +29,8 @@ export interface ControlPlaneResponse {
 export interface ControlPlane {
   /** https://127.0.0.1:<port>; self-signed serving cert (skip TLS verification). */
   server: string;
+  /** etcd client URL (plain HTTP on 127.0.0.1), e.g. to compact history in tests of watch resumption. */
+  etcdUrl: string;
   /** Static bearer token of a system:masters user. */
   token: string;
   /** kubeconfig for server + token, with insecure-skip-tls-verify: true. */

@@ -135,6 +135,7 @@ async function startControlPlane({
 
     return {
       server,
+      etcdUrl: etcd.url,
       token,
       kubeconfigPath,
       crdVersion,

@@ -227,7 +227,8 @@ export class KubernetesClient {
 
   /** One request; JSON in and out. Non-2xx answers reject with the server's own message. */
   async request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<unknown> {
-    const payload = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    let payload: string | undefined;
+    if (body !== undefined) payload = typeof body === 'string' ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
       const req = this.open(method, path, payload, contentType, res => {
         readBody(res).then(text => {
@@ -293,6 +294,6 @@ export function isConflict(error: unknown): boolean {
   return error instanceof KubernetesApiError && error.statusCode === 409;
 }
 
-export function isNotFound(error: unknown): boolean {
+export function isKubernetesNotFound(error: unknown): boolean {
   return error instanceof KubernetesApiError && error.statusCode === 404;
 }

@@ -81,6 +81,8 @@ export function createBatcher(onClose: () => Promise<void> | void, window: Batch
     openedAt = undefined;
   };
 
+  // eslint-disable-next-line prefer-const
+  let trigger: () => void;
   const close = async () => {
     if (openedAt === undefined) return;
     clear();
@@ -102,7 +104,7 @@ export function createBatcher(onClose: () => Promise<void> | void, window: Batch
     await running;
   };
 
-  const trigger = () => {
+  trigger = () => {
     if (stopped) return;
     if (openedAt === undefined) {
       openedAt = Date.now();
@@ -125,6 +127,44 @@ export function createBatcher(onClose: () => Promise<void> | void, window: Batch
   };
 }
 
+export interface PendingPodSet {
+  /** A pod was added or changed: kept (and a batch window opened) when provisionable, else dropped. */
+  observe(pod: KubeObject): void;
+  forget(pod: KubeObject): void;
+  /** The pods pending right now, converted. */
+  pending(): PendingPod[];
+  /** Closes the open batch window now. */
+  flush(): Promise<void>;
+  stop(): void;
+}
+
+/**
+ * The pending fabric pods and the batch windows over them. Feed it pod events (from any
+ * informer); each time a window closes, `onBatch` gets a snapshot of all pending pods, as
+ * Karpenter's provisioner takes one: decide must skip pods it already launched for.
+ */
+export function createPendingPodSet(onBatch: (batch: PodBatch) => Promise<void> | void, window: BatchWindow = {}): PendingPodSet {
+  const pending = new Map<string, PendingPod>();
+  const batcher = createBatcher(() => onBatch(groupBatch([...pending.values()])), window);
+  return {
+    observe: pod => {
+      const uid = pod.metadata.uid!;
+      if (isProvisionable(pod)) {
+        pending.set(uid, toPendingPod(pod));
+        batcher.trigger();
+      } else {
+        pending.delete(uid);
+      }
+    },
+    forget: pod => {
+      pending.delete(pod.metadata.uid!);
+    },
+    pending: () => [...pending.values()],
+    flush: () => batcher.flush(),
+    stop: () => batcher.stop(),
+  };
+}
+
 export interface PendingPodWatch {
   informer: Informer<KubeObject>;
   /** The pods pending right now, converted. */
@@ -136,40 +176,25 @@ export interface PendingPodWatch {
  * Watches pods (informer with resync) and hands a batch of every pending fabric pod to
  * `onBatch` each time a batch window closes. A window opens when a pod becomes provisionable
  * (created gated, marked Unschedulable by the scheduler) or on resync, so pods whose launch
- * failed are decided again without polling. The batch is a snapshot of all pending pods, as
- * Karpenter's provisioner takes one: decide must skip pods it already launched for.
+ * failed are decided again without polling.
  */
 export function startPendingPodWatch(
   client: KubernetesClient,
   onBatch: (batch: PodBatch) => Promise<void> | void,
   options: BatchWindow & { resyncMs?: number; namespace?: string; onError?(error: unknown): void } = {},
 ): PendingPodWatch {
-  const pending = new Map<string, PendingPod>();
-  const batcher = createBatcher(() => onBatch(groupBatch([...pending.values()])), options);
-  const observe = (pod: KubeObject) => {
-    const uid = pod.metadata.uid!;
-    if (isProvisionable(pod)) {
-      pending.set(uid, toPendingPod(pod));
-      batcher.trigger();
-    } else {
-      pending.delete(uid);
-    }
-  };
+  const pods = createPendingPodSet(onBatch, options);
   const informer = startInformer<KubeObject>(
     client,
     RESOURCES.pods,
-    {
-      onAdd: observe,
-      onUpdate: (_previous, current) => observe(current),
-      onDelete: pod => pending.delete(pod.metadata.uid!),
-    },
+    { onAdd: pods.observe, onUpdate: (_previous, current) => pods.observe(current), onDelete: pods.forget },
     { namespace: options.namespace, resyncMs: options.resyncMs, onError: options.onError },
   );
   return {
     informer,
-    pending: () => [...pending.values()],
+    pending: pods.pending,
     stop: () => {
-      batcher.stop();
+      pods.stop();
       informer.stop();
     },
   };

@@ -3,6 +3,7 @@ import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/Kubern
 import { FABRIC_STARTUP_TAINT, NodeClaimDecision } from '../types';
 import { gpuPod, joinNode, setNodeReady, until } from './__testUtils__/kubelet';
 import { PodBatch, startPendingPodWatch } from './batcher';
+import { claimOfInstance, setFabricNodeClassStatus, startClusterState } from './clusterState';
 import { createNodeClaim, markLaunched } from './nodeClaims';
 import { GANG_SIZE_ANNOTATION } from './pendingPods';
 import { liftGangGates, registerNodes } from './registration';
@@ -232,5 +233,77 @@ describe('the provisioner on a real kube-apiserver and kube-scheduler', () => {
       return names.every(Boolean) ? names : undefined;
     }, 60_000);
     expect(new Set(placed)).toEqual(new Set(['ip-10-2-0-1.ec2.internal', 'ip-10-2-0-2.ec2.internal']));
+  });
+
+  it('keeps the gate on a gang whose nodes landed in different AZ-IDs', async () => {
+    const members: KubeObject[] = [];
+    for (const name of ['split-0', 'split-1']) {
+      members.push(
+        await client.create<KubeObject>(
+          RESOURCES.pods,
+          gpuPod(name, { labels: { 'fabric.cloudspectra.io/placement': 'split' }, annotations: { [GANG_SIZE_ANNOTATION]: '2' }, gated: true }),
+        ),
+      );
+    }
+    const zones = [
+      { azId: 'use1-az1', azName: 'us-east-1f' },
+      { azId: 'use1-az2', azName: 'us-east-1e' },
+    ];
+    for (const [i, member] of members.entries()) {
+      await createNodeClaim(client, {
+        ...decision(`split-${i}`, [member.metadata.uid!], 'split'),
+        offerings: [{ instanceType: 'g6e.xlarge', azId: zones[i].azId, capacityType: 'spot', subnetId: 'subnet-0c', pricePerHour: 1 }],
+      });
+      await markLaunched(client, `split-${i}`, { instanceId: `i-0split${i}`, instanceType: 'g6e.xlarge', capacityType: 'spot', ...zones[i] });
+      await joinNode(client, { name: `ip-10-3-0-${i}.ec2.internal`, instanceId: `i-0split${i}`, ...zones[i] });
+    }
+    const claims = (await client.list<KubeObject>(RESOURCES.nodeClaims)).items;
+    await registerNodes(client, claims, (await client.list<KubeObject>(RESOURCES.nodes)).items);
+    const result = await liftGangGates(
+      client,
+      (await client.list<KubeObject>(RESOURCES.pods, { namespace: 'default' })).items,
+      claims,
+      (await client.list<KubeObject>(RESOURCES.nodes)).items,
+    );
+    expect(result.lifted).toEqual([]);
+    expect(result.waiting).toEqual([{ gang: 'split', reason: "members' nodes span AZ-IDs use1-az1, use1-az2; a gang runs in one" }]);
+    for (const name of ['split-0', 'split-1']) expect((await pod(name))!.spec.schedulingGates).toEqual([{ name: 'fabric.cloudspectra.io/gang' }]);
+  });
+
+  it('keeps a snapshot of the fabric\'s own NodePools, classes and claims, and writes a class\'s resolved status', async () => {
+    const state = startClusterState(client, { resyncMs: 0 });
+    try {
+      await client.create(RESOURCES.fabricNodeClasses, {
+        apiVersion: 'fabric.cloudspectra.io/v1alpha1',
+        kind: 'FabricNodeClass',
+        metadata: { name: 'cell-state' },
+        spec: { accountId: '333333333333', region: 'eu-west-1', azIds: ['euw1-az1'], subnetSelectorTerms: [{ tags: { k: 'v' } }], securityGroupSelectorTerms: [{ id: 'sg-1' }] },
+      });
+      const pool = (name: string, group: string, kind: string) => ({
+        apiVersion: 'karpenter.sh/v1',
+        kind: 'NodePool',
+        metadata: { name },
+        spec: { template: { spec: { nodeClassRef: { group, kind, name }, requirements: [] } }, weight: 30, limits: { 'nvidia.com/gpu': '8' } },
+      });
+      await client.create(RESOURCES.nodePools, pool('cell-state', 'fabric.cloudspectra.io', 'FabricNodeClass'));
+      await client.create(RESOURCES.nodePools, pool('hub-own', 'karpenter.k8s.aws', 'EC2NodeClass'));
+      await state.synced;
+      const snapshot = await until('both pools seen', () => {
+        const s = state.snapshot();
+        return s.nodePools.some(p => p.name === 'cell-state') && s.nodeClasses.some(c => c.name === 'cell-state') ? s : undefined;
+      });
+      // The hub's own EC2NodeClass pool is Karpenter's, not the fabric's.
+      expect(snapshot.nodePools.map(p => p.name)).not.toContain('hub-own');
+      expect(snapshot.nodePools.find(p => p.name === 'cell-state')).toMatchObject({ nodeClassName: 'cell-state', weight: 30, limits: { gpus: 8 } });
+      expect(claimOfInstance(snapshot.nodeClaims, 'i-0aaa111')?.metadata.name).toBe('cell-research-use1-x7k2p');
+
+      expect(await setFabricNodeClassStatus(client, 'cell-state', { subnets: [], securityGroups: [], ready: false, reason: 'AccessDenied' })).toBe(true);
+      expect(await setFabricNodeClassStatus(client, 'cell-state', { subnets: [], securityGroups: [], ready: false, reason: 'AccessDenied' })).toBe(false);
+      const cls = (await client.get<KubeObject>(RESOURCES.fabricNodeClasses, 'cell-state'))!;
+      expect(cls.status).toMatchObject({ ready: false, reason: 'AccessDenied' });
+      expect(cls.status.conditions).toContainEqual(expect.objectContaining({ type: 'Ready', status: 'False', reason: 'AccessDenied' }));
+    } finally {
+      state.stop();
+    }
   });
 });

@@ -43,8 +43,8 @@ describe('leader election over a coordination.k8s.io/v1 Lease on a real kube-api
 
   it('elects exactly one of two replicas and hands over at once when the leader stops', async () => {
     const log: string[] = [];
-    const a = elect('fabric-provisioner-handover', 'replica-a', 4, log);
-    const b = elect('fabric-provisioner-handover', 'replica-b', 4, log);
+    const a = elect('fabric-provisioner-handover', 'replica-a', 6, log);
+    const b = elect('fabric-provisioner-handover', 'replica-b', 6, log);
     await until('a leader', () => a.isLeader() || b.isLeader(), 10_000);
     // Several renewal periods later there is still exactly one leader, and the Lease names it.
     for (let i = 0; i < 10; i++) {
@@ -58,7 +58,8 @@ describe('leader election over a coordination.k8s.io/v1 Lease on a real kube-api
 
     await leader.stop();
     expect(leader.isLeader()).toBe(false);
-    await until('the follower to lead', () => follower.isLeader(), 4_000);
+    // Released, not waited out: well within one lease duration.
+    await until('the follower to lead', () => follower.isLeader(), 6_000);
     const after = await client.get<any>(RESOURCES.leases, 'fabric-provisioner-handover', 'kube-system');
     expect(after.spec.holderIdentity).toBe(follower.observedLeader());
     expect(after.spec.leaseTransitions).toBe(1);
@@ -67,9 +68,9 @@ describe('leader election over a coordination.k8s.io/v1 Lease on a real kube-api
 
   it('takes over a crashed leader\'s Lease only after it went unrenewed for the lease duration', async () => {
     const log: string[] = [];
-    const a = elect('fabric-provisioner-crash', 'replica-a', 3, log);
+    const a = elect('fabric-provisioner-crash', 'replica-a', 4, log);
     await until('replica-a to lead', () => a.isLeader(), 10_000);
-    const b = elect('fabric-provisioner-crash', 'replica-b', 3, log);
+    const b = elect('fabric-provisioner-crash', 'replica-b', 4, log);
     // While a renews, b never leads.
     for (let i = 0; i < 8; i++) {
       expect(b.isLeader()).toBe(false);
@@ -77,9 +78,10 @@ describe('leader election over a coordination.k8s.io/v1 Lease on a real kube-api
     }
     const crashedAt = Date.now();
     await a.stop({ release: false });
-    await until('replica-b to take over', () => b.isLeader(), 3_000 + 3_000);
-    // Not before the crashed holder's lease could have expired.
-    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(3_000 - 1_000);
+    await until('replica-b to take over', () => b.isLeader(), 4_000 + 4_000);
+    // Not before the crashed holder's lease could have expired (its last renewal was at most
+    // one renewal period, a third of the lease, before the crash).
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(4_000 - 4_000 / 3);
     const lease = await client.get<any>(RESOURCES.leases, 'fabric-provisioner-crash', 'kube-system');
     expect(lease.spec.holderIdentity).toBe('replica-b');
   });

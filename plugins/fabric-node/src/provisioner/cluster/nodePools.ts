@@ -27,7 +27,9 @@ export function parseLimits(limits: Record<string, string | number> | undefined)
     const field = RESOURCE_FIELDS[name];
     if (!field) continue;
     const n = parseQuantity(value);
-    parsed[field] = field === 'cpuMillis' ? Math.floor(n * 1000) : field === 'memoryMiB' ? Math.floor(n / 2 ** 20) : n;
+    if (field === 'cpuMillis') parsed[field] = Math.floor(n * 1000);
+    else if (field === 'memoryMiB') parsed[field] = Math.floor(n / 2 ** 20);
+    else parsed[field] = n;
   }
   return parsed;
 }
