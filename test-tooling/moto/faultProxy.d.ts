@@ -50,6 +50,13 @@ export interface FaultRule {
   azName?: string | string[];
   /** insufficient-capacity only: CreateFleet's DefaultTargetCapacityType / RunInstances' market type. */
   capacityType?: 'spot' | 'on-demand' | Array<'spot' | 'on-demand'>;
+  /**
+   * insufficient-capacity only: the pool has this many instances left instead of none.
+   * When every override of a CreateFleet draws on the pool, the fleet gets min(available,
+   * target) instances and an error for the shortfall, or nothing (and the error) when
+   * available is below the request's MinTargetCapacity. Launches from the pool use it up.
+   */
+  available?: number;
   /** Applies this many times (per matching request), then no more. Default: always. */
   count?: number;
   /** Same as count: 1. */

@@ -289,7 +289,10 @@ async function startFaultProxy({
         ...(azName && views ? { azName: views.toAccount.get(azName), azId: views.idOfMotoName.get(azName) } : {}),
         capacityType: params.get('InstanceMarketOptions.MarketType') === 'spot' ? 'spot' : 'on-demand',
       });
-      if (rule && rule.fault === 'insufficient-capacity') {
+      const wanted = Number(params.get('MinCount') || 1);
+      if (rule && rule.available !== undefined && rule.available >= wanted) {
+        rule.available -= wanted; // the pool has room: moto launches
+      } else if (rule) {
         spend(rule);
         call.fault = rule.fault;
         return answerFault(rule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
@@ -347,6 +350,14 @@ async function startFaultProxy({
    * CreateFleet: every override an insufficient-capacity rule matches is removed from the
    * request and reported in `errorSet`, the way an instant fleet reports the pools it
    * could not fill, so moto launches on the overrides that are left.
+   *
+   * A rule with `available: n` is a pool with n instances left rather than none:
+   * - when every override left is in that pool (a gang: one type, one zone), the fleet
+   *   gets what the pool has: nothing (and the error) if that is below the request's
+   *   MinTargetCapacity, else min(n, target) instances plus an error for the shortfall;
+   * - when other overrides are left too and the pool is short, it is left out like an
+   *   empty one (moto cannot split a fleet across overrides);
+   * - n goes down by what moto launches from the pool.
    * @param {URLSearchParams} params @param {http.IncomingHttpHeaders} headers @param {string} account
    * @param {Awaited<ReturnType<typeof zoneViews>> | undefined} views
    * @param {(extra: any) => import('./faultProxy').FaultRule | undefined} matching
@@ -354,9 +365,12 @@ async function startFaultProxy({
    */
   async function cutFailingOverrides(params, headers, account, views, matching, spend) {
     const capacityType = params.get('TargetCapacitySpecification.DefaultTargetCapacityType') || 'on-demand';
-    /** @type {string[]} */ const errors = [];
-    let remaining = 0;
-    /** @type {Set<import('./faultProxy').FaultRule>} */ const fired = new Set();
+    const target = Number(params.get('TargetCapacitySpecification.TotalTargetCapacity') || 1);
+    const minTarget = Number(params.get(`${capacityType === 'spot' ? 'SpotOptions' : 'OnDemandOptions'}.MinTargetCapacity`) || 0);
+    /** @type {{ c: number, fields: Map<string, string>, motoName?: string, rule?: import('./faultProxy').FaultRule }[]} */
+    const all = [];
+    /** @type {Set<number>} configs with no overrides at all (moto launches the template as is) */
+    const bare = new Set();
     for (let c = 1; params.has(`LaunchTemplateConfigs.${c}.LaunchTemplateSpecification.LaunchTemplateId`)
       || params.has(`LaunchTemplateConfigs.${c}.LaunchTemplateSpecification.LaunchTemplateName`); c++) {
       const prefix = `LaunchTemplateConfigs.${c}.Overrides.`;
@@ -369,28 +383,67 @@ async function startFaultProxy({
         /** @type {Map<string, string>} */ (overrides.get(Number(n))).set(field.join('.'), v);
         params.delete(k);
       }
-      const kept = [];
+      if (overrides.size === 0) bare.add(c);
       for (const n of [...overrides.keys()].sort((a, b) => a - b)) {
-        const o = /** @type {Map<string, string>} */ (overrides.get(n));
-        const motoName = o.get('AvailabilityZone') || (await zoneOfSubnet(o.get('SubnetId') || null, account, headers))?.motoName;
+        const fields = /** @type {Map<string, string>} */ (overrides.get(n));
+        const motoName = fields.get('AvailabilityZone') || (await zoneOfSubnet(fields.get('SubnetId') || null, account, headers))?.motoName;
         const rule = matching({
-          instanceType: o.get('InstanceType') || '',
+          instanceType: fields.get('InstanceType') || '',
           azName: motoName ? (views?.toAccount.get(motoName) || motoName) : '',
           azId: motoName ? (views?.idOfMotoName.get(motoName) || '') : '',
           capacityType,
         });
-        if (rule && rule.fault === 'insufficient-capacity') {
-          fired.add(rule);
-          errors.push(fleetErrorItem(params, c, o, capacityType, motoName));
-        } else {
-          kept.push(o);
-        }
+        all.push({ c, fields, motoName, rule });
       }
-      kept.forEach((o, i) => { for (const [f, v] of o) params.set(`${prefix}${i + 1}.${f}`, v); });
-      remaining += overrides.size === 0 ? 1 : kept.length;
+    }
+
+    /** @type {Set<import('./faultProxy').FaultRule>} */ const fired = new Set();
+    /** @type {string[]} */ const errors = [];
+    const fail = (/** @type {typeof all[number]} */ o) => {
+      if (o.rule) fired.add(o.rule);
+      errors.push(fleetErrorItem(params, o.c, o.fields, capacityType, o.motoName));
+    };
+    let kept = all.filter((o) => {
+      if (o.rule && (o.rule.available === undefined || o.rule.available <= 0)) { fail(o); return false; }
+      return true;
+    });
+    const pools = new Set(kept.map((o) => o.rule));
+    if (kept.length && pools.size === 1 && kept[0].rule && bare.size === 0) {
+      // Every override left draws on one pool.
+      const pool = kept[0].rule;
+      const available = /** @type {number} */ (pool.available);
+      if (available < target) {
+        if (available < minTarget) {
+          kept.forEach(fail);
+          kept = [];
+        } else {
+          for (const k of ['TotalTargetCapacity', 'SpotTargetCapacity', 'OnDemandTargetCapacity']) {
+            const key = `TargetCapacitySpecification.${k}`;
+            if (params.has(key)) params.set(key, String(Math.min(Number(params.get(key)), available)));
+          }
+          fail(kept[0]);
+          pool.available = 0;
+        }
+      } else {
+        pool.available = available - target;
+      }
+    } else {
+      kept = kept.filter((o) => {
+        if (o.rule && /** @type {number} */ (o.rule.available) < target) { fail(o); return false; }
+        return true;
+      });
+      // moto launches everything on the first override left.
+      const first = kept[0];
+      if (first?.rule) first.rule.available = /** @type {number} */ (first.rule.available) - target;
     }
     fired.forEach(spend);
-    return { errors, remaining };
+    /** @type {Map<number, number>} */ const renumber = new Map();
+    for (const o of kept) {
+      const i = (renumber.get(o.c) || 0) + 1;
+      renumber.set(o.c, i);
+      for (const [f, v] of o.fields) params.set(`LaunchTemplateConfigs.${o.c}.Overrides.${i}.${f}`, v);
+    }
+    return { errors, remaining: kept.length + bare.size };
   }
 
   /** @param {URLSearchParams} params @param {number} c @param {Map<string, string>} o @param {string} lifecycle @param {string | undefined} motoName */

@@ -223,6 +223,45 @@ describe('the AWS fault proxy in front of moto_server', () => {
     expect(retry.Instances).toHaveLength(1);
   });
 
+  it('gives a gang all or nothing from a pool with fewer instances than it needs', async () => {
+    const client = ec2(research);
+    const vpc = await client.send(new CreateVpcCommand({ CidrBlock: '10.10.0.0/16' }));
+    const [name, zoneId] = Object.entries(await azMap(research)).sort()[0];
+    const subnet = await client.send(
+      new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.10.1.0/24', AvailabilityZone: name }),
+    );
+    await client.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'island', LaunchTemplateData: { ImageId: 'ami-12c6146b' } }),
+    );
+    proxy.setRules([{ fault: 'insufficient-capacity', instanceType: 'p5.48xlarge', azId: zoneId, available: 3 }]);
+    const gang = (minTargetCapacity?: number) =>
+      client.send(
+        new CreateFleetCommand({
+          Type: 'instant',
+          TargetCapacitySpecification: { TotalTargetCapacity: 4, DefaultTargetCapacityType: 'on-demand' },
+          OnDemandOptions: minTargetCapacity
+            ? { MinTargetCapacity: minTargetCapacity, SingleInstanceType: true, SingleAvailabilityZone: true }
+            : undefined,
+          LaunchTemplateConfigs: [
+            {
+              LaunchTemplateSpecification: { LaunchTemplateName: 'island', Version: '$Latest' },
+              Overrides: [{ InstanceType: 'p5.48xlarge', SubnetId: subnet.Subnet!.SubnetId! }],
+            },
+          ],
+        }),
+      );
+
+    const allOrNothing = await gang(4);
+    expect(allOrNothing.Errors?.map(e => e.ErrorCode)).toEqual(['InsufficientInstanceCapacity']);
+    expect(allOrNothing.Instances ?? []).toEqual([]);
+
+    const partial = await gang();
+    expect(partial.Errors?.map(e => e.ErrorCode)).toEqual(['InsufficientInstanceCapacity']);
+    expect(partial.Instances?.flatMap(i => i.InstanceIds)).toHaveLength(3);
+    // The pool is used up.
+    expect(proxy.rules()[0].available).toBe(0);
+  });
+
   it('throttles as EC2 does, and the SDK classifies it as throttling', async () => {
     proxy.setRules([{ fault: 'throttle', action: 'DescribeInstances', account: research, count: 2 }]);
     for (let i = 0; i < 2; i++) {
