@@ -6,6 +6,7 @@ import {
   DescribeAvailabilityZonesCommand,
   EC2Client,
   TerminateInstancesCommand,
+  _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import {
@@ -174,7 +175,7 @@ describe('KWOK and node join on the Kubernetes test plane', () => {
       for (const c of clients.values()) c.destroy();
     });
 
-    async function launch(account: string, instanceType: string, tags: Record<string, string> = {}) {
+    async function launch(account: string, instanceType: _InstanceType, tags: Record<string, string> = {}) {
       const out = await clients.get(account)!.send(
         new CreateFleetCommand({
           Type: 'instant',
