@@ -292,6 +292,31 @@ describe('the AWS fault proxy in front of moto_server', () => {
     await expect(assumeRole(research)).resolves.toMatchObject({ accessKeyId: expect.any(String) });
   });
 
+  it('resets or holds a connection without moto acting on the call', async () => {
+    const client = ec2(research);
+    const cidrCount = async (cidr: string) =>
+      (await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [cidr] }] }))).Vpcs?.length;
+
+    proxy.setRules([{ fault: 'reset', action: 'CreateVpc', once: true }]);
+    await expect(client.send(new CreateVpcCommand({ CidrBlock: '10.97.0.0/16' }))).rejects.toThrow();
+    expect(await cidrCount('10.97.0.0/16')).toBe(0);
+
+    proxy.setRules([{ fault: 'timeout', action: 'CreateVpc', once: true }]);
+    const impatient = new EC2Client({
+      region,
+      endpoint: proxy.endpoint,
+      credentials: credentials.get(research)!,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
+    await expect(impatient.send(new CreateVpcCommand({ CidrBlock: '10.98.0.0/16' }))).rejects.toThrow();
+    impatient.destroy();
+    expect(await cidrCount('10.98.0.0/16')).toBe(0);
+    expect(proxy.calls().filter(c => c.action === 'CreateVpc').map(c => c.fault)).toEqual(
+      expect.arrayContaining(['reset', 'timeout']),
+    );
+  });
+
   it('loses the answer of a call moto carried out', async () => {
     const client = ec2(research);
     proxy.setRules([{ fault: 'lose-response', action: 'CreateVpc', once: true }]);
