@@ -2,3 +2,4 @@ export * from './moto/motoServer';
 export * from './moto/faultProxy';
 export * from './kube/controlPlane';
 export * from './kube/nodeJoin';
+export * from './localEstate';

@@ -6,4 +6,5 @@ module.exports = {
   ...require('./moto/faultProxy'),
   ...require('./kube/controlPlane'),
   ...require('./kube/nodeJoin'),
+  ...require('./localEstate'),
 };
