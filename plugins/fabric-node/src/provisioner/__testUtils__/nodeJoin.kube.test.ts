@@ -261,13 +261,26 @@ describe('KWOK and node join on the Kubernetes test plane', () => {
       expect(node.metadata.labels['node.kubernetes.io/instance-type']).toBe('p5.48xlarge');
     });
 
-    it('never joins an instance it is told to hold back, and deletes the Node of a terminated instance', async () => {
+    it('holds back instances it is told to (never, or not yet), and deletes the Node of a terminated instance', async () => {
       const held = await launch(research, 'g6e.xlarge', { 'test/never-join': 'true' });
       const doomed = await launch(research, 'g6e.xlarge');
       await join!.syncOnce();
       expect(join!.nodeNameOf(held)).toBeUndefined();
       const name = join!.nodeNameOf(doomed)!;
       expect(await getNode(name)).toBeDefined();
+
+      // A join that waits before registering leaves a fresh instance out of its first pass.
+      const patient = await startNodeJoin({
+        plane,
+        endpoint: proxy.endpoint,
+        accounts: [{ accountId: research, roleArn: `arn:aws:iam::${research}:role/fabric-member`, regions: [region] }],
+        intervalMs: 60_000,
+        registrationDelayMs: 10 * 60_000,
+      });
+      const late = await launch(research, 'g6e.xlarge');
+      await patient.syncOnce();
+      expect(patient.nodeNameOf(late)).toBeUndefined();
+      await patient.stop();
 
       await clients.get(research)!.send(new TerminateInstancesCommand({ InstanceIds: [doomed] }));
       const { deleted } = await join!.syncOnce();
