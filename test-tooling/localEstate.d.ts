@@ -11,6 +11,8 @@ export interface StartLocalEstateOptions {
   awsDefaultQuotas?: Record<string, number>;
   /** Each account's AZ names. Default: rotatedAzNames(). */
   azNames?: StartFaultProxyOptions['azNames'];
+  /** Spot prices DescribeSpotPriceHistory answers (see the fault proxy). Default: none (moto's). */
+  spotPrices?: StartFaultProxyOptions['spotPrices'];
   /** Node join's other options (poll interval, registration delay, neverJoin). */
   join?: Partial<Pick<StartNodeJoinOptions, 'intervalMs' | 'registrationDelayMs' | 'neverJoin' | 'hubCredentials'>>;
   log?: (message: string) => void;

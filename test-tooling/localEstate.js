@@ -18,6 +18,7 @@ async function startLocalEstate({
   serviceQuotas = {},
   awsDefaultQuotas = {},
   azNames = rotatedAzNames(),
+  spotPrices,
   join = {},
   log = () => {},
 }) {
@@ -30,7 +31,7 @@ async function startLocalEstate({
   try {
     const [moto, plane] = await Promise.all([startMotoServer(), startControlPlane({ kwok: true, log })]);
     stops.push(() => moto.stop(), () => plane.stop());
-    const proxy = await startFaultProxy({ target: moto.endpoint, serviceQuotas, awsDefaultQuotas, azNames, log });
+    const proxy = await startFaultProxy({ target: moto.endpoint, serviceQuotas, awsDefaultQuotas, azNames, spotPrices, log });
     stops.push(() => proxy.stop());
     const nodeJoin = await startNodeJoin({ plane, endpoint: proxy.endpoint, accounts, log, ...join });
     stops.push(() => nodeJoin.stop());

@@ -95,8 +95,24 @@ export interface StartFaultProxyOptions {
    * response (moto's names → the account's). Default: moto's names everywhere.
    */
   azNames?: Record<string, Record<string, Record<string, string>>> | AzNamesFunction;
+  /**
+   * Spot prices (USD per instance-hour) DescribeSpotPriceHistory answers: by instance type,
+   * or a function of the call's account, region, type and zone. Each type × zone moto
+   * offers becomes one Linux/UNIX row stamped now; no price, no row. The product-description
+   * filter is honoured (moto alone answers nothing under it). Default: moto's own answer.
+   */
+  spotPrices?: Record<string, number> | SpotPriceFunction;
   log?: (message: string) => void;
 }
+
+export type SpotPriceFunction = (offering: {
+  account: string;
+  region: string;
+  instanceType: string;
+  azId: string;
+  /** The account's name for the zone. */
+  azName: string;
+}) => number | undefined;
 
 export interface ProxyCall {
   service: string;

@@ -12,7 +12,9 @@
 // 2. Service Quotas: moto knows no EC2 quota codes, so GetServiceQuota,
 //    ListServiceQuotas and GetAWSDefaultServiceQuota are answered from a per-account ×
 //    region table.
-// 3. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
+// 3. Spot prices (optional): moto's DescribeSpotPriceHistory has no rows for the
+//    Linux/UNIX product the fabric asks for; the proxy prices moto's offerings instead.
+// 4. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
 //    does not (us-east-1a is a different zone in each account), so the proxy renames
 //    zones per account: in responses it replaces moto's names with the account's, in
 //    requests the account's names with moto's.
@@ -103,7 +105,7 @@ function parseCredential(auth) {
 
 /** @param {import('./faultProxy').StartFaultProxyOptions} options */
 async function startFaultProxy({
-  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, log = () => {},
+  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, spotPrices, log = () => {},
 }) {
   const targetUrl = new URL(target);
   /** @type {Map<string, string>} access key id → account id */
@@ -282,6 +284,17 @@ async function startFaultProxy({
         return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, renameZones(xml, views));
       }
       body = Buffer.from(params.toString());
+    } else if (service === 'ec2' && action === 'DescribeSpotPriceHistory' && spotPrices && isForm) {
+      // moto returns no rows under the product-description filter the fabric sends; the
+      // rows it returns without it are its offerings (type × zone), priced below.
+      for (const [k, v] of [...params]) {
+        const n = /^Filter\.(\d+)\.Name$/.exec(k)?.[1];
+        const values = [...params].filter(([key]) => key.startsWith(`Filter.${n}.Value.`)).map(([, value]) => value);
+        if (n && v === 'product-description' && values.some((d) => d.startsWith('Linux/UNIX'))) {
+          for (const key of [...params.keys()]) if (key.startsWith(`Filter.${n}.`)) params.delete(key);
+        }
+      }
+      body = Buffer.from(params.toString());
     } else if (service === 'ec2' && action === 'RunInstances') {
       const azName = params.get('Placement.AvailabilityZone') || (await zoneOfSubnet(params.get('SubnetId'), account, headers))?.motoName;
       const rule = matching({
@@ -316,11 +329,37 @@ async function startFaultProxy({
         ? text.replace('<errorSet>', `<errorSet>${fleetErrors.join('')}`)
         : text.replace('</CreateFleetResponse>', `<errorSet>${fleetErrors.join('')}</errorSet></CreateFleetResponse>`);
     }
+    if (action === 'DescribeSpotPriceHistory' && spotPrices && views && upstream.status === 200) {
+      text = priceSpotRows(text, account, region, views);
+    }
     text = renameZones(text, views);
     const outHeaders = { ...upstream.headers };
     delete outHeaders['content-length'];
     delete outHeaders['transfer-encoding'];
     send(res, upstream.status, outHeaders, text);
+  }
+
+  /**
+   * Gives each of moto's spot-price rows the price `spotPrices` names for its type and
+   * AZ-ID (rows without one are dropped), as Linux/UNIX rows stamped now.
+   * @param {string} text @param {string} account @param {string} region @param {Awaited<ReturnType<typeof zoneViews>>} views
+   */
+  function priceSpotRows(text, account, region, views) {
+    const now = new Date().toISOString();
+    return text.replace(/<item>([\s\S]*?)<\/item>/g, (whole, row) => {
+      const instanceType = /<instanceType>([^<]+)</.exec(row)?.[1];
+      const motoName = /<availabilityZone>([^<]+)</.exec(row)?.[1];
+      if (!instanceType || !motoName) return whole;
+      const azId = views.idOfMotoName.get(motoName) || '';
+      const price = typeof spotPrices === 'function'
+        ? spotPrices({ account, region, instanceType, azId, azName: views.toAccount.get(motoName) || motoName })
+        : spotPrices?.[instanceType];
+      if (price === undefined) return '';
+      return whole
+        .replace(/<spotPrice>[^<]*</, `<spotPrice>${Number(price).toFixed(6)}<`)
+        .replace(/<productDescription>[^<]*</, '<productDescription>Linux/UNIX<')
+        .replace(/<timestamp>[^<]*</, `<timestamp>${now}<`);
+    });
   }
 
   // Replaces moto's AZ names with the account's wherever one is an element's whole text.

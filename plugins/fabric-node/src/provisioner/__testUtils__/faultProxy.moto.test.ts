@@ -5,6 +5,7 @@ import {
   CreateVpcCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
+  DescribeSpotPriceHistoryCommand,
   DescribeVpcsCommand,
   EC2Client,
   RunInstancesCommand,
@@ -67,6 +68,7 @@ describe('the AWS fault proxy in front of moto_server', () => {
       target: moto.endpoint,
       azNames: rotatedAzNames(),
       serviceQuotas: { [research]: { [region]: { 'L-DB2E81BA': 768 } } },
+      spotPrices: { 'g6e.xlarge': 0.95 },
     });
     for (const account of [research, inference]) credentials.set(account, await assumeRole(account));
   });
@@ -111,6 +113,24 @@ describe('the AWS fault proxy in front of moto_server', () => {
     await expect(quotas(inference).send(new GetServiceQuotaCommand(request))).rejects.toMatchObject({
       name: 'NoSuchResourceException',
     });
+  });
+
+  it('prices spot offerings for the Linux/UNIX product, in the account\'s own zone names', async () => {
+    const out = await ec2(inference).send(
+      new DescribeSpotPriceHistoryCommand({
+        InstanceTypes: ['g6e.xlarge', 'p5.48xlarge'],
+        Filters: [{ Name: 'product-description', Values: ['Linux/UNIX'] }],
+        StartTime: new Date(),
+        EndTime: new Date(),
+      }),
+    );
+    const rows = out.SpotPriceHistory ?? [];
+    expect(rows.length).toBeGreaterThan(0);
+    const zones = await azMap(inference);
+    for (const row of rows) {
+      expect(row).toMatchObject({ InstanceType: 'g6e.xlarge', SpotPrice: '0.950000', ProductDescription: 'Linux/UNIX' });
+      expect(Object.keys(zones)).toContain(row.AvailabilityZone);
+    }
   });
 
   it('reports insufficient capacity for one type × AZ-ID in CreateFleet\'s errors while the other override launches', async () => {
