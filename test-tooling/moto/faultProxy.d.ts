@@ -102,6 +102,11 @@ export interface StartFaultProxyOptions {
    * filter is honoured (moto alone answers nothing under it). Default: moto's own answer.
    */
   spotPrices?: Record<string, number> | SpotPriceFunction;
+  /**
+   * Answer the EC2 calls moto does not implement (DescribeCapacityReservations,
+   * GetSpotPlacementScores) with empty lists instead of moto's HTTP 500. Default true.
+   */
+  answerMotoGaps?: boolean;
   log?: (message: string) => void;
 }
 

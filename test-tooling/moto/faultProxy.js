@@ -12,9 +12,11 @@
 // 2. Service Quotas: moto knows no EC2 quota codes, so GetServiceQuota,
 //    ListServiceQuotas and GetAWSDefaultServiceQuota are answered from a per-account ×
 //    region table.
-// 3. Spot prices (optional): moto's DescribeSpotPriceHistory has no rows for the
+// 3. Calls moto lacks (DescribeCapacityReservations, GetSpotPlacementScores) are
+//    answered with empty lists instead of moto's HTTP 500.
+// 4. Spot prices (optional): moto's DescribeSpotPriceHistory has no rows for the
 //    Linux/UNIX product the fabric asks for; the proxy prices moto's offerings instead.
-// 4. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
+// 5. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
 //    does not (us-east-1a is a different zone in each account), so the proxy renames
 //    zones per account: in responses it replaces moto's names with the account's, in
 //    requests the account's names with moto's.
@@ -53,6 +55,12 @@ const JSON_FAULTS = {
   'server-error': { status: 500, code: 'ServiceException', message: 'An internal error has occurred.' },
   unavailable: { status: 503, code: 'ServiceException', message: 'Service unavailable.' },
   'access-denied': { status: 400, code: 'AccessDeniedException', message: 'You do not have sufficient access to perform this action.' },
+};
+
+// EC2 calls moto 5.2 does not implement → the (empty) list element of their answer.
+const MOTO_GAPS = {
+  DescribeCapacityReservations: 'capacityReservationSet',
+  GetSpotPlacementScores: 'spotPlacementScoreSet',
 };
 
 // Quota codes the fabric reads, so ListServiceQuotas can name them.
@@ -105,7 +113,8 @@ function parseCredential(auth) {
 
 /** @param {import('./faultProxy').StartFaultProxyOptions} options */
 async function startFaultProxy({
-  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, spotPrices, log = () => {},
+  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, spotPrices, answerMotoGaps = true,
+  log = () => {},
 }) {
   const targetUrl = new URL(target);
   /** @type {Map<string, string>} access key id → account id */
@@ -263,6 +272,15 @@ async function startFaultProxy({
       call.fault = requestRule.fault;
       log(`fault proxy: ${requestRule.fault} for ${service}:${action} in ${account}/${region}`);
       return answerFault(requestRule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
+    }
+
+    // Calls moto does not implement (it answers 500) that an estate without such things
+    // answers with an empty list.
+    const emptyAnswer = service === 'ec2' && answerMotoGaps && MOTO_GAPS[/** @type {'GetSpotPlacementScores'} */ (action)];
+    if (emptyAnswer) {
+      return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' },
+        `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
+        + `<${emptyAnswer}/></${action}Response>`);
     }
 
     if (service === 'servicequotas' && isJson) {
