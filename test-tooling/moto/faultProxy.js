@@ -30,7 +30,7 @@
 // seen belong to moto's default account, 123456789012.
 
 const http = require('node:http');
-const { randomUUID, randomBytes, createHash } = require('node:crypto');
+const { randomUUID, createHash } = require('node:crypto');
 
 const MOTO_DEFAULT_ACCOUNT = '123456789012';
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -297,7 +297,7 @@ async function startFaultProxy({
       if (cut.remaining === 0) {
         // Nothing left to launch: AWS still answers 200 with a fleet id, the errors and no instances.
         const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
-          + `<fleetId>fleet-${randomBytes(16).toString('hex').slice(0, 17)}-${randomBytes(4).toString('hex')}</fleetId>`
+          + `<fleetId>fleet-${randomUUID()}</fleetId>`
           + `<errorSet>${fleetErrors.join('')}</errorSet><fleetInstanceSet/></CreateFleetResponse>`;
         return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, renameZones(xml, views));
       }
@@ -317,7 +317,9 @@ async function startFaultProxy({
       const azName = params.get('Placement.AvailabilityZone') || (await zoneOfSubnet(params.get('SubnetId'), account, headers))?.motoName;
       const rule = matching({
         instanceType: params.get('InstanceType') || 'm1.small',
-        ...(azName && views ? { azName: views.toAccount.get(azName), azId: views.idOfMotoName.get(azName) } : {}),
+        // An unknown zone matches only rules that name no zone.
+        azName: (azName && (views?.toAccount.get(azName) || azName)) || '',
+        azId: (azName && views?.idOfMotoName.get(azName)) || '',
         capacityType: params.get('InstanceMarketOptions.MarketType') === 'spot' ? 'spot' : 'on-demand',
       });
       const wanted = Number(params.get('MinCount') || 1);
