@@ -16,7 +16,9 @@
 //    answered with empty lists instead of moto's HTTP 500.
 // 4. Spot prices (optional): moto's DescribeSpotPriceHistory has no rows for the
 //    Linux/UNIX product the fabric asks for; the proxy prices moto's offerings instead.
-// 5. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
+// 5. Launches are idempotent by ClientToken (CreateFleet, RunInstances), as in AWS:
+//    moto ignores the token, the proxy answers a repeat with the first answer.
+// 6. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
 //    does not (us-east-1a is a different zone in each account), so the proxy renames
 //    zones per account: in responses it replaces moto's names with the account's, in
 //    requests the account's names with moto's.
@@ -131,6 +133,12 @@ async function startFaultProxy({
   const subnetZones = new Map();
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
+  /**
+   * CreateFleet / RunInstances answers by account/region/action/ClientToken: moto ignores
+   * the token, AWS answers a repeated call with the first call's result.
+   * @type {Map<string, { fingerprint: string, status: number, text: string }>}
+   */
+  const idempotent = new Map();
   /** @type {Set<() => void>} requests held open by a `timeout` fault */
   const held = new Set();
 
@@ -267,17 +275,21 @@ async function startFaultProxy({
     const requestRule = !exempt && activeRules.find((r) =>
       (r.count === undefined || r.count > 0) && r.fault !== 'insufficient-capacity'
       && matches(r.account, account) && matches(r.region, region) && matches(r.service, service) && matches(r.action, action));
+    // lose-response runs the call as usual (so a launch's answer is remembered under its
+    // ClientToken, as AWS remembers it) and drops the answer at the end.
+    const lose = !!requestRule && requestRule.fault === 'lose-response';
     if (requestRule) {
       spend(requestRule);
       call.fault = requestRule.fault;
       log(`fault proxy: ${requestRule.fault} for ${service}:${action} in ${account}/${region}`);
-      return answerFault(requestRule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
+      if (!lose) return answerFault(requestRule, { res, req, service, isJson });
     }
 
     // Calls moto does not implement (it answers 500) that an estate without such things
     // answers with an empty list.
     const emptyAnswer = service === 'ec2' && answerMotoGaps && MOTO_GAPS[/** @type {'GetSpotPlacementScores'} */ (action)];
     if (emptyAnswer) {
+      if (lose) return req.socket.destroy();
       return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' },
         `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
         + `<${emptyAnswer}/></${action}Response>`);
@@ -285,7 +297,24 @@ async function startFaultProxy({
 
     if (service === 'servicequotas' && isJson) {
       const answered = answerServiceQuota(action, JSON.parse(body.toString('utf8') || '{}'), account, region);
+      if (answered && lose) return req.socket.destroy();
       if (answered) return send(res, answered.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(answered.body));
+    }
+
+    // A repeated launch with the same ClientToken: the first call's answer, or AWS's
+    // error when the parameters differ.
+    const clientToken = service === 'ec2' && (action === 'CreateFleet' || action === 'RunInstances') && isForm
+      ? params.get('ClientToken') : null;
+    const tokenKey = clientToken ? `${account}/${region}/${action}/${clientToken}` : '';
+    const fingerprint = clientToken ? [...params].filter(([k]) => k !== 'ClientToken').map(([k, v]) => `${k}=${v}`).sort().join('&') : '';
+    const earlier = tokenKey ? idempotent.get(tokenKey) : undefined;
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        return answerFault({ fault: 'custom', status: 400, code: 'IdempotentParameterMismatch',
+          message: `The client token ${clientToken} was used before with other parameters.` },
+        { res, req, service, isJson });
+      }
+      return send(res, earlier.status, { 'content-type': 'text/xml;charset=UTF-8' }, earlier.text);
     }
 
     /** @type {string[]} error items added to a CreateFleet answer */
@@ -299,7 +328,10 @@ async function startFaultProxy({
         const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
           + `<fleetId>fleet-${randomUUID()}</fleetId>`
           + `<errorSet>${fleetErrors.join('')}</errorSet><fleetInstanceSet/></CreateFleetResponse>`;
-        return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, renameZones(xml, views));
+        const answer = renameZones(xml, views);
+        if (tokenKey) idempotent.set(tokenKey, { fingerprint, status: 200, text: answer });
+        if (lose) return req.socket.destroy();
+        return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, answer);
       }
       body = Buffer.from(params.toString());
     } else if (service === 'ec2' && action === 'DescribeSpotPriceHistory' && spotPrices && isForm) {
@@ -328,7 +360,7 @@ async function startFaultProxy({
       } else if (rule) {
         spend(rule);
         call.fault = rule.fault;
-        return answerFault(rule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
+        return answerFault(rule, { res, req, service, isJson });
       }
     }
 
@@ -336,6 +368,7 @@ async function startFaultProxy({
     try {
       upstream = await forward(req.method || 'POST', url, headers, body);
     } catch (err) {
+      if (lose) return req.socket.destroy();
       return send(res, 502, { 'content-type': 'text/plain' }, `fault proxy: moto unreachable: ${/** @type {Error} */ (err).message}`);
     }
     let text = upstream.body.toString('utf8');
@@ -353,6 +386,8 @@ async function startFaultProxy({
       text = priceSpotRows(text, account, region, views);
     }
     text = renameZones(text, views);
+    if (tokenKey && upstream.status === 200) idempotent.set(tokenKey, { fingerprint, status: 200, text });
+    if (lose) return req.socket.destroy(); // moto acted; the caller never hears of it
     const outHeaders = { ...upstream.headers };
     delete outHeaders['content-length'];
     delete outHeaders['transfer-encoding'];
@@ -553,10 +588,9 @@ async function startFaultProxy({
 
   /**
    * @param {import('./faultProxy').FaultRule} rule
-   * @param {{ res: http.ServerResponse, req: http.IncomingMessage, service: string, isJson: boolean, url: string,
-   *   headers: http.IncomingHttpHeaders, body: Buffer, method: string }} ctx
+   * @param {{ res: http.ServerResponse, req: http.IncomingMessage, service: string, isJson: boolean }} ctx
    */
-  async function answerFault(rule, { res, req, service, isJson, url, headers, body, method }) {
+  async function answerFault(rule, { res, req, service, isJson }) {
     const kind = rule.fault;
     if (kind === 'reset') return req.socket.destroy();
     if (kind === 'timeout') {
@@ -569,11 +603,6 @@ async function startFaultProxy({
       });
       if (!res.destroyed) req.socket.destroy();
       return;
-    }
-    if (kind === 'lose-response') {
-      // moto acts, the caller never hears about it.
-      try { await forward(method, url, headers, body); } catch { /* the caller sees a reset either way */ }
-      return req.socket.destroy();
     }
     const requestId = randomUUID();
     if (isJson) {

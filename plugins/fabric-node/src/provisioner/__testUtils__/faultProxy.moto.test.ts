@@ -9,6 +9,7 @@ import {
   DescribeVpcsCommand,
   EC2Client,
   RunInstancesCommand,
+  _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -280,6 +281,51 @@ describe('the AWS fault proxy in front of moto_server', () => {
     expect(partial.Instances?.flatMap(i => i.InstanceIds)).toHaveLength(3);
     // The pool is used up.
     expect(proxy.rules()[0].available).toBe(0);
+  });
+
+  it('answers a repeated CreateFleet with the same ClientToken with the first launch, even when that answer was lost', async () => {
+    const client = ec2(inference);
+    const vpc = await client.send(new CreateVpcCommand({ CidrBlock: '10.11.0.0/16' }));
+    const [name] = Object.keys(await azMap(inference)).sort();
+    const subnet = await client.send(
+      new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.11.1.0/24', AvailabilityZone: name }),
+    );
+    await client.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'claims', LaunchTemplateData: { ImageId: 'ami-12c6146b' } }),
+    );
+    const launch = (clientToken: string, instanceType: _InstanceType = 'g6e.xlarge') =>
+      client.send(
+        new CreateFleetCommand({
+          ClientToken: clientToken,
+          Type: 'instant',
+          TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
+          LaunchTemplateConfigs: [
+            {
+              LaunchTemplateSpecification: { LaunchTemplateName: 'claims', Version: '$Latest' },
+              Overrides: [{ InstanceType: instanceType, SubnetId: subnet.Subnet!.SubnetId! }],
+            },
+          ],
+        }),
+      );
+    const inSubnet = async () =>
+      (
+        await client.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnet.Subnet!.SubnetId!] }] }),
+        )
+      ).Reservations?.flatMap(r => r.Instances ?? []).length ?? 0;
+
+    const first = await launch('nodeclaim-uid-1');
+    const again = await launch('nodeclaim-uid-1');
+    expect(again.Instances).toEqual(first.Instances);
+    expect(await inSubnet()).toBe(1);
+
+    proxy.setRules([{ fault: 'lose-response', action: 'CreateFleet', once: true }]);
+    await expect(launch('nodeclaim-uid-2')).rejects.toThrow();
+    const retried = await launch('nodeclaim-uid-2');
+    expect(retried.Instances).toHaveLength(1);
+    expect(await inSubnet()).toBe(2);
+
+    await expect(launch('nodeclaim-uid-1', 'p5.48xlarge')).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
   });
 
   it('throttles as EC2 does, and the SDK classifies it as throttling', async () => {
