@@ -35,6 +35,11 @@ export interface StartNodeJoinOptions {
   registrationDelayMs?: number;
   /** Instances that never join (e.g. for a registration-timeout test). */
   neverJoin?: (instance: NodeJoinInstance) => boolean;
+  /**
+   * When a Node is deleted, force-delete the Pods bound to it, as kube-controller-manager's
+   * pod garbage collector would (the test plane runs none). Default true.
+   */
+  deleteOrphanedPods?: boolean;
   log?: (message: string) => void;
 }
 

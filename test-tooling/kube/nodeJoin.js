@@ -23,7 +23,8 @@
 //   fabric.cloudspectra.io/node-labels (a JSON object) and
 //   fabric.cloudspectra.io/node-taints (a JSON array of {key, value, effect}).
 // - the annotation kwok.x-k8s.io/node: fake, so KWOK manages it.
-// A Node is deleted when its instance is shutting down, terminated or gone.
+// A Node is deleted when its instance is shutting down, terminated or gone, and so are
+// the Pods bound to it (the pod garbage collector's job; the test plane has none).
 //
 // Use the fault proxy's endpoint (to see each account's own AZ names); the join's calls
 // carry a header that exempts them from fault rules, since a kubelet does not call EC2.
@@ -86,6 +87,7 @@ async function startNodeJoin({
   intervalMs = 1000,
   registrationDelayMs = 0,
   neverJoin = () => false,
+  deleteOrphanedPods = true,
   log = () => {},
 }) {
   const { EC2Client, DescribeInstancesCommand, DescribeInstanceTypesCommand, DescribeAvailabilityZonesCommand,
@@ -264,6 +266,7 @@ async function startNodeJoin({
     for (const [id, name] of [...joined]) {
       if (alive.has(id)) continue;
       await kube('DELETE', `/api/v1/nodes/${name}`);
+      if (deleteOrphanedPods) await deletePodsBoundTo(name);
       joined.delete(id);
       firstSeen.delete(id);
       deleted += 1;
@@ -278,6 +281,16 @@ async function startNodeJoin({
     running = pass.catch(() => {});
     return pass;
   }
+  // What kube-controller-manager's pod garbage collector does for a Node that is gone
+  // (the test plane runs no controller manager): its Pods are force-deleted.
+  /** @param {string} nodeName */
+  async function deletePodsBoundTo(nodeName) {
+    const list = await kube('GET', `/api/v1/pods?fieldSelector=${encodeURIComponent(`spec.nodeName=${nodeName}`)}`);
+    for (const pod of list.items || []) {
+      await kube('DELETE', `/api/v1/namespaces/${pod.metadata.namespace}/pods/${pod.metadata.name}?gracePeriodSeconds=0`);
+    }
+  }
+
   function schedule() {
     if (stopped) return;
     timer = setTimeout(() => {

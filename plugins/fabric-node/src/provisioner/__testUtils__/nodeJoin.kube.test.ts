@@ -261,7 +261,7 @@ describe('KWOK and node join on the Kubernetes test plane', () => {
       expect(node.metadata.labels['node.kubernetes.io/instance-type']).toBe('p5.48xlarge');
     });
 
-    it('holds back instances it is told to (never, or not yet), and deletes the Node of a terminated instance', async () => {
+    it('holds back instances it is told to (never, or not yet), and deletes the Node of a terminated instance with its Pods', async () => {
       const held = await launch(research, 'g6e.xlarge', { 'test/never-join': 'true' });
       const doomed = await launch(research, 'g6e.xlarge');
       await join!.syncOnce();
@@ -282,10 +282,22 @@ describe('KWOK and node join on the Kubernetes test plane', () => {
       expect(patient.nodeNameOf(late)).toBeUndefined();
       await patient.stop();
 
+      const pod = {
+        metadata: { name: 'on-doomed-node' },
+        spec: {
+          nodeName: name,
+          tolerations: [{ key: 'nvidia.com/gpu', operator: 'Exists' }],
+          containers: [{ name: 'main', image: 'busybox' }],
+        },
+      };
+      expect((await plane.request('POST', '/api/v1/namespaces/default/pods', pod)).status).toBe(201);
+
       await clients.get(research)!.send(new TerminateInstancesCommand({ InstanceIds: [doomed] }));
       const { deleted } = await join!.syncOnce();
       expect(deleted).toBe(1);
       expect(await getNode(name)).toBeUndefined();
+      // Its Pod goes with it, as the pod garbage collector would remove it.
+      expect((await plane.request('GET', '/api/v1/namespaces/default/pods/on-doomed-node')).status).toBe(404);
     });
   });
 });
