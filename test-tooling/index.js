@@ -5,4 +5,6 @@ module.exports = {
   ...require('./moto/motoServer'),
   ...require('./moto/faultProxy'),
   ...require('./kube/controlPlane'),
+  ...require('./kube/nodeJoin'),
+  ...require('./localEstate'),
 };

@@ -3,6 +3,11 @@ export const kubernetesVersion: string;
 /** github.com/aws/karpenter-provider-aws release the CRDs come from (versions.json), e.g. "1.15.2". */
 export const karpenterVersion: string;
 
+/** sigs.k8s.io/kwok release the kubelet stand-in is built from (versions.json), e.g. "0.8.0". */
+export const kwokVersion: string;
+/** Annotation (value "fake") that hands a Node to KWOK: 'kwok.x-k8s.io/node'. */
+export const KWOK_NODE_ANNOTATION: 'kwok.x-k8s.io/node';
+
 export interface StartControlPlaneOptions {
   /** Progress messages (build, each component ready). Default: silent. */
   log?: (message: string) => void;
@@ -17,6 +22,12 @@ export interface StartControlPlaneOptions {
   installCrds?: boolean;
   /** Keep the temp dir (logs, kubeconfig, etcd data) after stop(). Default false. */
   keepTmpDir?: boolean;
+  /**
+   * Also build (once, cached) and run KWOK as the kubelet of every Node annotated
+   * `kwok.x-k8s.io/node: fake`: such Nodes become Ready and keep their Lease, and Pods
+   * bound to them go Running. Stopped with the plane. Default false.
+   */
+  kwok?: boolean;
 }
 
 export interface ControlPlaneResponse {
@@ -50,7 +61,9 @@ export interface ControlPlane {
   /** Names of the installed CRDs, e.g. "nodepools.karpenter.sh". */
   crds: string[];
   /** Log file of each component. */
-  logs: { etcd: string; apiserver: string; scheduler: string };
+  logs: { etcd: string; apiserver: string; scheduler: string; kwok?: string };
+  /** Path of the cached KWOK binary; null without the kwok option. */
+  kwokBinary: string | null;
   /**
    * Authenticated request to the apiserver (path such as "/api/v1/nodes"). An object body
    * is sent as JSON; pass a string body with an explicit Content-Type for patches.

@@ -50,6 +50,13 @@ export interface FaultRule {
   azName?: string | string[];
   /** insufficient-capacity only: CreateFleet's DefaultTargetCapacityType / RunInstances' market type. */
   capacityType?: 'spot' | 'on-demand' | Array<'spot' | 'on-demand'>;
+  /**
+   * insufficient-capacity only: the pool has this many instances left instead of none.
+   * When every override of a CreateFleet draws on the pool, the fleet gets min(available,
+   * target) instances and an error for the shortfall, or nothing (and the error) when
+   * available is below the request's MinTargetCapacity. Launches from the pool use it up.
+   */
+  available?: number;
   /** Applies this many times (per matching request), then no more. Default: always. */
   count?: number;
   /** Same as count: 1. */
@@ -88,8 +95,29 @@ export interface StartFaultProxyOptions {
    * response (moto's names → the account's). Default: moto's names everywhere.
    */
   azNames?: Record<string, Record<string, Record<string, string>>> | AzNamesFunction;
+  /**
+   * Spot prices (USD per instance-hour) DescribeSpotPriceHistory answers: by instance type,
+   * or a function of the call's account, region, type and zone. Each type × zone moto
+   * offers becomes one Linux/UNIX row stamped now; no price, no row. The product-description
+   * filter is honoured (moto alone answers nothing under it). Default: moto's own answer.
+   */
+  spotPrices?: Record<string, number> | SpotPriceFunction;
+  /**
+   * Answer the EC2 calls moto does not implement (DescribeCapacityReservations,
+   * GetSpotPlacementScores) with empty lists instead of moto's HTTP 500. Default true.
+   */
+  answerMotoGaps?: boolean;
   log?: (message: string) => void;
 }
+
+export type SpotPriceFunction = (offering: {
+  account: string;
+  region: string;
+  instanceType: string;
+  azId: string;
+  /** The account's name for the zone. */
+  azName: string;
+}) => number | undefined;
 
 export interface ProxyCall {
   service: string;

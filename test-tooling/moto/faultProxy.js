@@ -12,7 +12,13 @@
 // 2. Service Quotas: moto knows no EC2 quota codes, so GetServiceQuota,
 //    ListServiceQuotas and GetAWSDefaultServiceQuota are answered from a per-account ×
 //    region table.
-// 3. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
+// 3. Calls moto lacks (DescribeCapacityReservations, GetSpotPlacementScores) are
+//    answered with empty lists instead of moto's HTTP 500.
+// 4. Spot prices (optional): moto's DescribeSpotPriceHistory has no rows for the
+//    Linux/UNIX product the fabric asks for; the proxy prices moto's offerings instead.
+// 5. Launches are idempotent by ClientToken (CreateFleet, RunInstances), as in AWS:
+//    moto ignores the token, the proxy answers a repeat with the first answer.
+// 6. Per-account AZ names: moto gives every account the same AZ-name ↔ AZ-ID map. AWS
 //    does not (us-east-1a is a different zone in each account), so the proxy renames
 //    zones per account: in responses it replaces moto's names with the account's, in
 //    requests the account's names with moto's.
@@ -26,7 +32,7 @@
 // seen belong to moto's default account, 123456789012.
 
 const http = require('node:http');
-const { randomUUID, randomBytes, createHash } = require('node:crypto');
+const { randomUUID, createHash } = require('node:crypto');
 
 const MOTO_DEFAULT_ACCOUNT = '123456789012';
 const EC2_NS = 'http://ec2.amazonaws.com/doc/2016-11-15/';
@@ -51,6 +57,12 @@ const JSON_FAULTS = {
   'server-error': { status: 500, code: 'ServiceException', message: 'An internal error has occurred.' },
   unavailable: { status: 503, code: 'ServiceException', message: 'Service unavailable.' },
   'access-denied': { status: 400, code: 'AccessDeniedException', message: 'You do not have sufficient access to perform this action.' },
+};
+
+// EC2 calls moto 5.2 does not implement → the (empty) list element of their answer.
+const MOTO_GAPS = {
+  DescribeCapacityReservations: 'capacityReservationSet',
+  GetSpotPlacementScores: 'spotPlacementScoreSet',
 };
 
 // Quota codes the fabric reads, so ListServiceQuotas can name them.
@@ -103,7 +115,8 @@ function parseCredential(auth) {
 
 /** @param {import('./faultProxy').StartFaultProxyOptions} options */
 async function startFaultProxy({
-  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, log = () => {},
+  target, port = 0, rules = [], serviceQuotas = {}, awsDefaultQuotas = {}, azNames, spotPrices, answerMotoGaps = true,
+  log = () => {},
 }) {
   const targetUrl = new URL(target);
   /** @type {Map<string, string>} access key id → account id */
@@ -120,6 +133,12 @@ async function startFaultProxy({
   const subnetZones = new Map();
   /** @type {Set<import('node:net').Socket>} */
   const sockets = new Set();
+  /**
+   * CreateFleet / RunInstances answers by account/region/action/ClientToken: moto ignores
+   * the token, AWS answers a repeated call with the first call's result.
+   * @type {Map<string, { fingerprint: string, status: number, text: string }>}
+   */
+  const idempotent = new Map();
   /** @type {Set<() => void>} requests held open by a `timeout` fault */
   const held = new Set();
 
@@ -256,16 +275,46 @@ async function startFaultProxy({
     const requestRule = !exempt && activeRules.find((r) =>
       (r.count === undefined || r.count > 0) && r.fault !== 'insufficient-capacity'
       && matches(r.account, account) && matches(r.region, region) && matches(r.service, service) && matches(r.action, action));
+    // lose-response runs the call as usual (so a launch's answer is remembered under its
+    // ClientToken, as AWS remembers it) and drops the answer at the end.
+    const lose = !!requestRule && requestRule.fault === 'lose-response';
     if (requestRule) {
       spend(requestRule);
       call.fault = requestRule.fault;
       log(`fault proxy: ${requestRule.fault} for ${service}:${action} in ${account}/${region}`);
-      return answerFault(requestRule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
+      if (!lose) return answerFault(requestRule, { res, req, service, isJson });
+    }
+
+    // Calls moto does not implement (it answers 500) that an estate without such things
+    // answers with an empty list.
+    const emptyAnswer = service === 'ec2' && answerMotoGaps && MOTO_GAPS[/** @type {'GetSpotPlacementScores'} */ (action)];
+    if (emptyAnswer) {
+      if (lose) return req.socket.destroy();
+      return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' },
+        `<?xml version="1.0" encoding="UTF-8"?>\n<${action}Response xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
+        + `<${emptyAnswer}/></${action}Response>`);
     }
 
     if (service === 'servicequotas' && isJson) {
       const answered = answerServiceQuota(action, JSON.parse(body.toString('utf8') || '{}'), account, region);
+      if (answered && lose) return req.socket.destroy();
       if (answered) return send(res, answered.status, { 'content-type': 'application/x-amz-json-1.1' }, JSON.stringify(answered.body));
+    }
+
+    // A repeated launch with the same ClientToken: the first call's answer, or AWS's
+    // error when the parameters differ.
+    const clientToken = service === 'ec2' && (action === 'CreateFleet' || action === 'RunInstances') && isForm
+      ? params.get('ClientToken') : null;
+    const tokenKey = clientToken ? `${account}/${region}/${action}/${clientToken}` : '';
+    const fingerprint = clientToken ? [...params].filter(([k]) => k !== 'ClientToken').map(([k, v]) => `${k}=${v}`).sort().join('&') : '';
+    const earlier = tokenKey ? idempotent.get(tokenKey) : undefined;
+    if (earlier) {
+      if (earlier.fingerprint !== fingerprint) {
+        return answerFault({ fault: 'custom', status: 400, code: 'IdempotentParameterMismatch',
+          message: `The client token ${clientToken} was used before with other parameters.` },
+        { res, req, service, isJson });
+      }
+      return send(res, earlier.status, { 'content-type': 'text/xml;charset=UTF-8' }, earlier.text);
     }
 
     /** @type {string[]} error items added to a CreateFleet answer */
@@ -277,22 +326,41 @@ async function startFaultProxy({
       if (cut.remaining === 0) {
         // Nothing left to launch: AWS still answers 200 with a fleet id, the errors and no instances.
         const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<CreateFleetResponse xmlns="${EC2_NS}"><requestId>${randomUUID()}</requestId>`
-          + `<fleetId>fleet-${randomBytes(16).toString('hex').slice(0, 17)}-${randomBytes(4).toString('hex')}</fleetId>`
+          + `<fleetId>fleet-${randomUUID()}</fleetId>`
           + `<errorSet>${fleetErrors.join('')}</errorSet><fleetInstanceSet/></CreateFleetResponse>`;
-        return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, renameZones(xml, views));
+        const answer = renameZones(xml, views);
+        if (tokenKey) idempotent.set(tokenKey, { fingerprint, status: 200, text: answer });
+        if (lose) return req.socket.destroy();
+        return send(res, 200, { 'content-type': 'text/xml;charset=UTF-8' }, answer);
+      }
+      body = Buffer.from(params.toString());
+    } else if (service === 'ec2' && action === 'DescribeSpotPriceHistory' && spotPrices && isForm) {
+      // moto returns no rows under the product-description filter the fabric sends; the
+      // rows it returns without it are its offerings (type × zone), priced below.
+      for (const [k, v] of [...params]) {
+        const n = /^Filter\.(\d+)\.Name$/.exec(k)?.[1];
+        const values = [...params].filter(([key]) => key.startsWith(`Filter.${n}.Value.`)).map(([, value]) => value);
+        if (n && v === 'product-description' && values.some((d) => d.startsWith('Linux/UNIX'))) {
+          for (const key of [...params.keys()]) if (key.startsWith(`Filter.${n}.`)) params.delete(key);
+        }
       }
       body = Buffer.from(params.toString());
     } else if (service === 'ec2' && action === 'RunInstances') {
       const azName = params.get('Placement.AvailabilityZone') || (await zoneOfSubnet(params.get('SubnetId'), account, headers))?.motoName;
       const rule = matching({
         instanceType: params.get('InstanceType') || 'm1.small',
-        ...(azName && views ? { azName: views.toAccount.get(azName), azId: views.idOfMotoName.get(azName) } : {}),
+        // An unknown zone matches only rules that name no zone.
+        azName: (azName && (views?.toAccount.get(azName) || azName)) || '',
+        azId: (azName && views?.idOfMotoName.get(azName)) || '',
         capacityType: params.get('InstanceMarketOptions.MarketType') === 'spot' ? 'spot' : 'on-demand',
       });
-      if (rule && rule.fault === 'insufficient-capacity') {
+      const wanted = Number(params.get('MinCount') || 1);
+      if (rule && rule.available !== undefined && rule.available >= wanted) {
+        rule.available -= wanted; // the pool has room: moto launches
+      } else if (rule) {
         spend(rule);
         call.fault = rule.fault;
-        return answerFault(rule, { res, req, service, isJson, url, headers, body, method: req.method || 'POST' });
+        return answerFault(rule, { res, req, service, isJson });
       }
     }
 
@@ -300,6 +368,7 @@ async function startFaultProxy({
     try {
       upstream = await forward(req.method || 'POST', url, headers, body);
     } catch (err) {
+      if (lose) return req.socket.destroy();
       return send(res, 502, { 'content-type': 'text/plain' }, `fault proxy: moto unreachable: ${/** @type {Error} */ (err).message}`);
     }
     let text = upstream.body.toString('utf8');
@@ -313,11 +382,39 @@ async function startFaultProxy({
         ? text.replace('<errorSet>', `<errorSet>${fleetErrors.join('')}`)
         : text.replace('</CreateFleetResponse>', `<errorSet>${fleetErrors.join('')}</errorSet></CreateFleetResponse>`);
     }
+    if (action === 'DescribeSpotPriceHistory' && spotPrices && views && upstream.status === 200) {
+      text = priceSpotRows(text, account, region, views);
+    }
     text = renameZones(text, views);
+    if (tokenKey && upstream.status === 200) idempotent.set(tokenKey, { fingerprint, status: 200, text });
+    if (lose) return req.socket.destroy(); // moto acted; the caller never hears of it
     const outHeaders = { ...upstream.headers };
     delete outHeaders['content-length'];
     delete outHeaders['transfer-encoding'];
     send(res, upstream.status, outHeaders, text);
+  }
+
+  /**
+   * Gives each of moto's spot-price rows the price `spotPrices` names for its type and
+   * AZ-ID (rows without one are dropped), as Linux/UNIX rows stamped now.
+   * @param {string} text @param {string} account @param {string} region @param {Awaited<ReturnType<typeof zoneViews>>} views
+   */
+  function priceSpotRows(text, account, region, views) {
+    const now = new Date().toISOString();
+    return text.replace(/<item>([\s\S]*?)<\/item>/g, (whole, row) => {
+      const instanceType = /<instanceType>([^<]+)</.exec(row)?.[1];
+      const motoName = /<availabilityZone>([^<]+)</.exec(row)?.[1];
+      if (!instanceType || !motoName) return whole;
+      const azId = views.idOfMotoName.get(motoName) || '';
+      const price = typeof spotPrices === 'function'
+        ? spotPrices({ account, region, instanceType, azId, azName: views.toAccount.get(motoName) || motoName })
+        : spotPrices?.[instanceType];
+      if (price === undefined) return '';
+      return whole
+        .replace(/<spotPrice>[^<]*</, `<spotPrice>${Number(price).toFixed(6)}<`)
+        .replace(/<productDescription>[^<]*</, '<productDescription>Linux/UNIX<')
+        .replace(/<timestamp>[^<]*</, `<timestamp>${now}<`);
+    });
   }
 
   // Replaces moto's AZ names with the account's wherever one is an element's whole text.
@@ -347,6 +444,14 @@ async function startFaultProxy({
    * CreateFleet: every override an insufficient-capacity rule matches is removed from the
    * request and reported in `errorSet`, the way an instant fleet reports the pools it
    * could not fill, so moto launches on the overrides that are left.
+   *
+   * A rule with `available: n` is a pool with n instances left rather than none:
+   * - when every override left is in that pool (a gang: one type, one zone), the fleet
+   *   gets what the pool has: nothing (and the error) if that is below the request's
+   *   MinTargetCapacity, else min(n, target) instances plus an error for the shortfall;
+   * - when other overrides are left too and the pool is short, it is left out like an
+   *   empty one (moto cannot split a fleet across overrides);
+   * - n goes down by what moto launches from the pool.
    * @param {URLSearchParams} params @param {http.IncomingHttpHeaders} headers @param {string} account
    * @param {Awaited<ReturnType<typeof zoneViews>> | undefined} views
    * @param {(extra: any) => import('./faultProxy').FaultRule | undefined} matching
@@ -354,9 +459,12 @@ async function startFaultProxy({
    */
   async function cutFailingOverrides(params, headers, account, views, matching, spend) {
     const capacityType = params.get('TargetCapacitySpecification.DefaultTargetCapacityType') || 'on-demand';
-    /** @type {string[]} */ const errors = [];
-    let remaining = 0;
-    /** @type {Set<import('./faultProxy').FaultRule>} */ const fired = new Set();
+    const target = Number(params.get('TargetCapacitySpecification.TotalTargetCapacity') || 1);
+    const minTarget = Number(params.get(`${capacityType === 'spot' ? 'SpotOptions' : 'OnDemandOptions'}.MinTargetCapacity`) || 0);
+    /** @type {{ c: number, fields: Map<string, string>, motoName?: string, rule?: import('./faultProxy').FaultRule }[]} */
+    const all = [];
+    /** @type {Set<number>} configs with no overrides at all (moto launches the template as is) */
+    const bare = new Set();
     for (let c = 1; params.has(`LaunchTemplateConfigs.${c}.LaunchTemplateSpecification.LaunchTemplateId`)
       || params.has(`LaunchTemplateConfigs.${c}.LaunchTemplateSpecification.LaunchTemplateName`); c++) {
       const prefix = `LaunchTemplateConfigs.${c}.Overrides.`;
@@ -369,28 +477,67 @@ async function startFaultProxy({
         /** @type {Map<string, string>} */ (overrides.get(Number(n))).set(field.join('.'), v);
         params.delete(k);
       }
-      const kept = [];
+      if (overrides.size === 0) bare.add(c);
       for (const n of [...overrides.keys()].sort((a, b) => a - b)) {
-        const o = /** @type {Map<string, string>} */ (overrides.get(n));
-        const motoName = o.get('AvailabilityZone') || (await zoneOfSubnet(o.get('SubnetId') || null, account, headers))?.motoName;
+        const fields = /** @type {Map<string, string>} */ (overrides.get(n));
+        const motoName = fields.get('AvailabilityZone') || (await zoneOfSubnet(fields.get('SubnetId') || null, account, headers))?.motoName;
         const rule = matching({
-          instanceType: o.get('InstanceType') || '',
+          instanceType: fields.get('InstanceType') || '',
           azName: motoName ? (views?.toAccount.get(motoName) || motoName) : '',
           azId: motoName ? (views?.idOfMotoName.get(motoName) || '') : '',
           capacityType,
         });
-        if (rule && rule.fault === 'insufficient-capacity') {
-          fired.add(rule);
-          errors.push(fleetErrorItem(params, c, o, capacityType, motoName));
-        } else {
-          kept.push(o);
-        }
+        all.push({ c, fields, motoName, rule });
       }
-      kept.forEach((o, i) => { for (const [f, v] of o) params.set(`${prefix}${i + 1}.${f}`, v); });
-      remaining += overrides.size === 0 ? 1 : kept.length;
+    }
+
+    /** @type {Set<import('./faultProxy').FaultRule>} */ const fired = new Set();
+    /** @type {string[]} */ const errors = [];
+    const fail = (/** @type {typeof all[number]} */ o) => {
+      if (o.rule) fired.add(o.rule);
+      errors.push(fleetErrorItem(params, o.c, o.fields, capacityType, o.motoName));
+    };
+    let kept = all.filter((o) => {
+      if (o.rule && (o.rule.available === undefined || o.rule.available <= 0)) { fail(o); return false; }
+      return true;
+    });
+    const pools = new Set(kept.map((o) => o.rule));
+    if (kept.length && pools.size === 1 && kept[0].rule && bare.size === 0) {
+      // Every override left draws on one pool.
+      const pool = kept[0].rule;
+      const available = /** @type {number} */ (pool.available);
+      if (available < target) {
+        if (available < minTarget) {
+          kept.forEach(fail);
+          kept = [];
+        } else {
+          for (const k of ['TotalTargetCapacity', 'SpotTargetCapacity', 'OnDemandTargetCapacity']) {
+            const key = `TargetCapacitySpecification.${k}`;
+            if (params.has(key)) params.set(key, String(Math.min(Number(params.get(key)), available)));
+          }
+          fail(kept[0]);
+          pool.available = 0;
+        }
+      } else {
+        pool.available = available - target;
+      }
+    } else {
+      kept = kept.filter((o) => {
+        if (o.rule && /** @type {number} */ (o.rule.available) < target) { fail(o); return false; }
+        return true;
+      });
+      // moto launches everything on the first override left.
+      const first = kept[0];
+      if (first?.rule) first.rule.available = /** @type {number} */ (first.rule.available) - target;
     }
     fired.forEach(spend);
-    return { errors, remaining };
+    /** @type {Map<number, number>} */ const renumber = new Map();
+    for (const o of kept) {
+      const i = (renumber.get(o.c) || 0) + 1;
+      renumber.set(o.c, i);
+      for (const [f, v] of o.fields) params.set(`LaunchTemplateConfigs.${o.c}.Overrides.${i}.${f}`, v);
+    }
+    return { errors, remaining: kept.length + bare.size };
   }
 
   /** @param {URLSearchParams} params @param {number} c @param {Map<string, string>} o @param {string} lifecycle @param {string | undefined} motoName */
@@ -441,10 +588,9 @@ async function startFaultProxy({
 
   /**
    * @param {import('./faultProxy').FaultRule} rule
-   * @param {{ res: http.ServerResponse, req: http.IncomingMessage, service: string, isJson: boolean, url: string,
-   *   headers: http.IncomingHttpHeaders, body: Buffer, method: string }} ctx
+   * @param {{ res: http.ServerResponse, req: http.IncomingMessage, service: string, isJson: boolean }} ctx
    */
-  async function answerFault(rule, { res, req, service, isJson, url, headers, body, method }) {
+  async function answerFault(rule, { res, req, service, isJson }) {
     const kind = rule.fault;
     if (kind === 'reset') return req.socket.destroy();
     if (kind === 'timeout') {
@@ -457,11 +603,6 @@ async function startFaultProxy({
       });
       if (!res.destroyed) req.socket.destroy();
       return;
-    }
-    if (kind === 'lose-response') {
-      // moto acts, the caller never hears about it.
-      try { await forward(method, url, headers, body); } catch { /* the caller sees a reset either way */ }
-      return req.socket.destroy();
     }
     const requestId = randomUUID();
     if (isJson) {

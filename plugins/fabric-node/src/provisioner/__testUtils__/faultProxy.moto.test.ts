@@ -5,9 +5,11 @@ import {
   CreateVpcCommand,
   DescribeAvailabilityZonesCommand,
   DescribeInstancesCommand,
+  DescribeSpotPriceHistoryCommand,
   DescribeVpcsCommand,
   EC2Client,
   RunInstancesCommand,
+  _InstanceType,
 } from '@aws-sdk/client-ec2';
 import { GetServiceQuotaCommand, ServiceQuotasClient } from '@aws-sdk/client-service-quotas';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -67,6 +69,7 @@ describe('the AWS fault proxy in front of moto_server', () => {
       target: moto.endpoint,
       azNames: rotatedAzNames(),
       serviceQuotas: { [research]: { [region]: { 'L-DB2E81BA': 768 } } },
+      spotPrices: { 'g6e.xlarge': 0.95 },
     });
     for (const account of [research, inference]) credentials.set(account, await assumeRole(account));
   });
@@ -111,6 +114,24 @@ describe('the AWS fault proxy in front of moto_server', () => {
     await expect(quotas(inference).send(new GetServiceQuotaCommand(request))).rejects.toMatchObject({
       name: 'NoSuchResourceException',
     });
+  });
+
+  it('prices spot offerings for the Linux/UNIX product, in the account\'s own zone names', async () => {
+    const out = await ec2(inference).send(
+      new DescribeSpotPriceHistoryCommand({
+        InstanceTypes: ['g6e.xlarge', 'p5.48xlarge'],
+        Filters: [{ Name: 'product-description', Values: ['Linux/UNIX'] }],
+        StartTime: new Date(),
+        EndTime: new Date(),
+      }),
+    );
+    const rows = out.SpotPriceHistory ?? [];
+    expect(rows.length).toBeGreaterThan(0);
+    const zones = await azMap(inference);
+    for (const row of rows) {
+      expect(row).toMatchObject({ InstanceType: 'g6e.xlarge', SpotPrice: '0.950000', ProductDescription: 'Linux/UNIX' });
+      expect(Object.keys(zones)).toContain(row.AvailabilityZone);
+    }
   });
 
   it('reports insufficient capacity for one type × AZ-ID in CreateFleet\'s errors while the other override launches', async () => {
@@ -223,6 +244,90 @@ describe('the AWS fault proxy in front of moto_server', () => {
     expect(retry.Instances).toHaveLength(1);
   });
 
+  it('gives a gang all or nothing from a pool with fewer instances than it needs', async () => {
+    const client = ec2(research);
+    const vpc = await client.send(new CreateVpcCommand({ CidrBlock: '10.10.0.0/16' }));
+    const [name, zoneId] = Object.entries(await azMap(research)).sort()[0];
+    const subnet = await client.send(
+      new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.10.1.0/24', AvailabilityZone: name }),
+    );
+    await client.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'island', LaunchTemplateData: { ImageId: 'ami-12c6146b' } }),
+    );
+    proxy.setRules([{ fault: 'insufficient-capacity', instanceType: 'p5.48xlarge', azId: zoneId, available: 3 }]);
+    const gang = (minTargetCapacity?: number) =>
+      client.send(
+        new CreateFleetCommand({
+          Type: 'instant',
+          TargetCapacitySpecification: { TotalTargetCapacity: 4, DefaultTargetCapacityType: 'on-demand' },
+          OnDemandOptions: minTargetCapacity
+            ? { MinTargetCapacity: minTargetCapacity, SingleInstanceType: true, SingleAvailabilityZone: true }
+            : undefined,
+          LaunchTemplateConfigs: [
+            {
+              LaunchTemplateSpecification: { LaunchTemplateName: 'island', Version: '$Latest' },
+              Overrides: [{ InstanceType: 'p5.48xlarge', SubnetId: subnet.Subnet!.SubnetId! }],
+            },
+          ],
+        }),
+      );
+
+    const allOrNothing = await gang(4);
+    expect(allOrNothing.Errors?.map(e => e.ErrorCode)).toEqual(['InsufficientInstanceCapacity']);
+    expect(allOrNothing.Instances ?? []).toEqual([]);
+
+    const partial = await gang();
+    expect(partial.Errors?.map(e => e.ErrorCode)).toEqual(['InsufficientInstanceCapacity']);
+    expect(partial.Instances?.flatMap(i => i.InstanceIds)).toHaveLength(3);
+    // The pool is used up.
+    expect(proxy.rules()[0].available).toBe(0);
+  });
+
+  it('answers a repeated CreateFleet with the same ClientToken with the first launch, even when that answer was lost', async () => {
+    const client = ec2(inference);
+    const vpc = await client.send(new CreateVpcCommand({ CidrBlock: '10.11.0.0/16' }));
+    const [name] = Object.keys(await azMap(inference)).sort();
+    const subnet = await client.send(
+      new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId!, CidrBlock: '10.11.1.0/24', AvailabilityZone: name }),
+    );
+    await client.send(
+      new CreateLaunchTemplateCommand({ LaunchTemplateName: 'claims', LaunchTemplateData: { ImageId: 'ami-12c6146b' } }),
+    );
+    const launch = (clientToken: string, instanceType: _InstanceType = 'g6e.xlarge') =>
+      client.send(
+        new CreateFleetCommand({
+          ClientToken: clientToken,
+          Type: 'instant',
+          TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'on-demand' },
+          LaunchTemplateConfigs: [
+            {
+              LaunchTemplateSpecification: { LaunchTemplateName: 'claims', Version: '$Latest' },
+              Overrides: [{ InstanceType: instanceType, SubnetId: subnet.Subnet!.SubnetId! }],
+            },
+          ],
+        }),
+      );
+    const inSubnet = async () =>
+      (
+        await client.send(
+          new DescribeInstancesCommand({ Filters: [{ Name: 'subnet-id', Values: [subnet.Subnet!.SubnetId!] }] }),
+        )
+      ).Reservations?.flatMap(r => r.Instances ?? []).length ?? 0;
+
+    const first = await launch('nodeclaim-uid-1');
+    const again = await launch('nodeclaim-uid-1');
+    expect(again.Instances).toEqual(first.Instances);
+    expect(await inSubnet()).toBe(1);
+
+    proxy.setRules([{ fault: 'lose-response', action: 'CreateFleet', once: true }]);
+    await expect(launch('nodeclaim-uid-2')).rejects.toThrow();
+    const retried = await launch('nodeclaim-uid-2');
+    expect(retried.Instances).toHaveLength(1);
+    expect(await inSubnet()).toBe(2);
+
+    await expect(launch('nodeclaim-uid-1', 'p5.48xlarge')).rejects.toMatchObject({ name: 'IdempotentParameterMismatch' });
+  });
+
   it('throttles as EC2 does, and the SDK classifies it as throttling', async () => {
     proxy.setRules([{ fault: 'throttle', action: 'DescribeInstances', account: research, count: 2 }]);
     for (let i = 0; i < 2; i++) {
@@ -251,6 +356,31 @@ describe('the AWS fault proxy in front of moto_server', () => {
 
     await expect(assumeRole(inference)).rejects.toMatchObject({ name: 'AccessDenied' });
     await expect(assumeRole(research)).resolves.toMatchObject({ accessKeyId: expect.any(String) });
+  });
+
+  it('resets or holds a connection without moto acting on the call', async () => {
+    const client = ec2(research);
+    const cidrCount = async (cidr: string) =>
+      (await client.send(new DescribeVpcsCommand({ Filters: [{ Name: 'cidr', Values: [cidr] }] }))).Vpcs?.length;
+
+    proxy.setRules([{ fault: 'reset', action: 'CreateVpc', once: true }]);
+    await expect(client.send(new CreateVpcCommand({ CidrBlock: '10.97.0.0/16' }))).rejects.toThrow();
+    expect(await cidrCount('10.97.0.0/16')).toBe(0);
+
+    proxy.setRules([{ fault: 'timeout', action: 'CreateVpc', once: true }]);
+    const impatient = new EC2Client({
+      region,
+      endpoint: proxy.endpoint,
+      credentials: credentials.get(research)!,
+      maxAttempts: 1,
+      requestHandler: { requestTimeout: 500, throwOnRequestTimeout: true },
+    });
+    await expect(impatient.send(new CreateVpcCommand({ CidrBlock: '10.98.0.0/16' }))).rejects.toThrow();
+    impatient.destroy();
+    expect(await cidrCount('10.98.0.0/16')).toBe(0);
+    expect(proxy.calls().filter(c => c.action === 'CreateVpc').map(c => c.fault)).toEqual(
+      expect.arrayContaining(['reset', 'timeout']),
+    );
   });
 
   it('loses the answer of a call moto carried out', async () => {
