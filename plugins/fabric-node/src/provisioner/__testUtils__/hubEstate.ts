@@ -9,23 +9,13 @@ import {
   Instance,
 } from '@aws-sdk/client-ec2';
 import { CellRef, cellId, Inventory } from '@internal/backstage-plugin-fabric-common';
-import {
-  ControlPlane,
-  FaultProxy,
-  MotoServer,
-  NodeJoin,
-  rotatedAzNames,
-  startControlPlane,
-  startFaultProxy,
-  startMotoServer,
-  startNodeJoin,
-} from '@internal/fabric-test-tooling';
+import { ControlPlane, FaultProxy, LocalEstate, MotoServer, NodeJoin, startLocalEstate } from '@internal/fabric-test-tooling';
 import { AwsClientFactory } from '../../aws/AwsClientFactory';
 import { AwsRateLimits } from '../../aws/AwsRateLimits';
 import { CELL_LABEL, cellLabelValue } from '../../compile/labels';
 import { discoverEstate } from '../../discovery/aws';
 import { parseFabricConfig } from '../../estate';
-import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
+import { KubeObject, KubernetesClient } from '../../kubernetes/KubernetesClient';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { Provisioner, ProvisionerOptions } from '../controller/Provisioner';
 import { FABRIC_STARTUP_TAINT, NODECLAIM_TAG, OWNER_TAG } from '../types';
@@ -66,65 +56,56 @@ export interface HubEstateOptions {
   gpuFamilies: string[];
   /** vCPU quota per account × region × quota code (the proxy answers GetServiceQuota with it). */
   quotas: Record<string, number>;
+  /** Spot price per instance type (the proxy answers DescribeSpotPriceHistory with it). */
+  spotPrices?: Record<string, number>;
   /** AZ-IDs given a subnet in each cell (the first n of the region's). */
   azsPerCell?: number;
 }
 
 export async function startHubEstate(options: HubEstateOptions): Promise<HubEstate> {
-  const moto = await startMotoServer();
-  const proxy = await startFaultProxy({
-    target: moto.endpoint,
+  const accounts = options.accountIds.map(id => ({ id, roleArn: `arn:aws:iam::${id}:role/fabric-member`, externalId: EXTERNAL_ID }));
+  const local: LocalEstate = await startLocalEstate({
+    accounts: accounts.map(a => ({ accountId: a.id, roleArn: a.roleArn, externalId: a.externalId, regions: options.regions })),
     serviceQuotas: { '*': { '*': options.quotas } },
     awsDefaultQuotas: options.quotas,
-    azNames: rotatedAzNames,
+    // Spot at about a third of on-demand, as the demo estate prices it.
+    spotPrices: options.spotPrices,
+    join: { intervalMs: 500 },
   });
-  const accounts = options.accountIds.map(id => ({ id, roleArn: `arn:aws:iam::${id}:role/fabric-member`, externalId: EXTERNAL_ID }));
+  const { moto, proxy, plane, nodeJoin: join } = local;
   const factory = new AwsClientFactory({
-    endpoint: proxy.endpoint,
+    endpoint: local.awsEndpoint,
     hubCredentials: { accessKeyId: 'hub-access-key', secretAccessKey: 'hub-secret' },
     maxAttempts: 2,
   });
   const accountOf = (id: string) => accounts.find(a => a.id === id);
   const cells = accounts.flatMap(a => options.regions.map(region => ({ accountId: a.id, region })));
   const ec2 = (cell: CellRef) => factory.ec2(cell, accountOf(cell.accountId)!);
-
-  const plane = await startControlPlane({ kwok: true });
   const client = new KubernetesClient({ server: plane.server, token: plane.token, insecureSkipTlsVerify: true });
-  await client.create(RESOURCES.namespaces ?? ({ group: '', version: 'v1', plural: 'namespaces', namespaced: false } as any), {
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name: 'cloudspectra-fabric' },
-  });
+  await plane.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'cloudspectra-fabric' } });
 
   // What a cell plan creates: a VPC, a subnet per AZ-ID and a security group, tagged as
   // the FabricNodeClass selectors expect.
   for (const [index, cell] of cells.entries()) {
-    const client2 = ec2(cell);
-    const zones = (await client2.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones!;
-    const vpc = await client2.send(new CreateVpcCommand({ CidrBlock: `10.${index}.0.0/16` }));
+    const cellEc2 = ec2(cell);
+    const zones = (await cellEc2.send(new DescribeAvailabilityZonesCommand({}))).AvailabilityZones!;
+    const vpc = await cellEc2.send(new CreateVpcCommand({ CidrBlock: `10.${index}.0.0/16` }));
     const tags = [{ Key: CELL_LABEL, Value: cellLabelValue(cell) }];
     for (const [i, zone] of zones.slice(0, options.azsPerCell ?? 3).entries()) {
-      const subnet = await client2.send(
+      const subnet = await cellEc2.send(
         new CreateSubnetCommand({ VpcId: vpc.Vpc!.VpcId, CidrBlock: `10.${index}.${i * 16}.0/20`, AvailabilityZoneId: zone.ZoneId }),
       );
-      await client2.send(new CreateTagsCommand({ Resources: [subnet.Subnet!.SubnetId!], Tags: tags }));
+      await cellEc2.send(new CreateTagsCommand({ Resources: [subnet.Subnet!.SubnetId!], Tags: tags }));
     }
-    const group = await client2.send(
+    const group = await cellEc2.send(
       new CreateSecurityGroupCommand({ GroupName: 'fabric-nodes', Description: 'fabric nodes', VpcId: vpc.Vpc!.VpcId }),
     );
-    await client2.send(new CreateTagsCommand({ Resources: [group.GroupId!], Tags: tags }));
+    await cellEc2.send(new CreateTagsCommand({ Resources: [group.GroupId!], Tags: tags }));
   }
-
-  const join = await startNodeJoin({
-    plane,
-    endpoint: proxy.endpoint,
-    accounts: accounts.map(a => ({ accountId: a.id, roleArn: a.roleArn, externalId: a.externalId, regions: options.regions })),
-    intervalMs: 500,
-  });
 
   const config = parseFabricConfig({
     estate: { source: 'aws', defaultRegions: options.regions, gpuFamilies: options.gpuFamilies, accounts: accounts.map(a => ({ ...a, name: `member-${a.id}` })) },
-    aws: { endpoint: proxy.endpoint },
+    aws: { endpoint: local.awsEndpoint },
   });
   let inventory: Inventory | undefined;
   const ice = new InsufficientCapacityCache();
@@ -143,7 +124,7 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     return (response.Reservations ?? []).flatMap(r => r.Instances ?? []);
   };
 
-  return {
+  const estate: HubEstate = {
     moto,
     proxy,
     plane,
@@ -167,7 +148,7 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
         lifecycleIntervalMs: 1000,
         registrationTimeoutMs: 60_000,
         garbageCollectionGraceMs: 5_000,
-        inventory: () => this.inventory(),
+        inventory: () => estate.inventory(),
         aws: {
           clients: factory,
           rateLimits,
@@ -194,13 +175,11 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     },
     async stop() {
       for (const p of provisioners) await p.stop().catch(() => undefined);
-      await join?.stop().catch(() => undefined);
       factory.destroy();
-      await plane?.stop().catch(() => undefined);
-      await proxy?.stop().catch(() => undefined);
-      await moto?.stop().catch(() => undefined);
+      await local.stop();
     },
   };
+  return estate;
 }
 
 /** The NodePool + FabricNodeClass pair a platform team applies for one member cell. */
