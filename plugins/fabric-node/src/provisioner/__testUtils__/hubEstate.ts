@@ -40,6 +40,8 @@ export interface HubEstate {
   ice: InsufficientCapacityCache;
   startProvisioner(identity: string, overrides?: Partial<ProvisionerOptions>): Promise<Provisioner>;
   ec2(cell: CellRef): EC2Client;
+  /** Instances this predicate matches do not join (until it is cleared). */
+  holdBackJoin(predicate?: (instance: { instanceId: string; tags: Record<string, string> }) => boolean): void;
   /** Instances the fabric launched in a cell (running or pending). */
   fabricInstances(cell: CellRef): Promise<Instance[]>;
   allFabricInstances(): Promise<Array<Instance & { cell: CellRef }>>;
@@ -63,6 +65,7 @@ export interface HubEstateOptions {
 }
 
 export async function startHubEstate(options: HubEstateOptions): Promise<HubEstate> {
+  let holdBack: ((instance: { instanceId: string; tags: Record<string, string> }) => boolean) | undefined;
   const accounts = options.accountIds.map(id => ({ id, roleArn: `arn:aws:iam::${id}:role/fabric-member`, externalId: EXTERNAL_ID }));
   const local: LocalEstate = await startLocalEstate({
     accounts: accounts.map(a => ({ accountId: a.id, roleArn: a.roleArn, externalId: a.externalId, regions: options.regions })),
@@ -70,7 +73,8 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     awsDefaultQuotas: options.quotas,
     // Spot at about a third of on-demand, as the demo estate prices it.
     spotPrices: options.spotPrices,
-    join: { intervalMs: 500 },
+    // The test may hold back instances (a node that has not joined yet, or never will).
+    join: { intervalMs: 500, neverJoin: instance => !!holdBack?.(instance) },
   });
   const { moto, proxy, plane, nodeJoin: join } = local;
   const factory = new AwsClientFactory({
@@ -135,6 +139,9 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     accounts,
     ice,
     ec2,
+    holdBackJoin(predicate) {
+      holdBack = predicate;
+    },
     async inventory() {
       inventory ??= await discoverEstate({ config, clients: factory, limiter: undefined });
       return inventory;
