@@ -82,7 +82,19 @@ export function classifyLaunchFailure(failure: unknown): LaunchFailureKind {
   if (isThrottling(shape)) return 'throttled';
   if (isAccessDenied(shape)) return 'access-denied';
   if (isInsufficientCapacity(shape)) return 'insufficient-capacity';
+  // No answer, or a server error: EC2 may or may not have acted. Retrying with the same
+  // ClientToken is safe (and the tagged-instance lookup adopts what did start), so these
+  // back off and retry like throttling instead of failing the claim.
+  if (isUnanswered(failure)) return 'throttled';
   return 'failed';
+}
+
+function isUnanswered(failure: unknown): boolean {
+  if (!failure || typeof failure !== 'object' || 'ErrorCode' in failure) return false;
+  const error = failure as { $metadata?: { httpStatusCode?: number }; code?: string; name?: string };
+  const status = error.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED'].includes(error.code ?? '') || error.name === 'TimeoutError';
 }
 
 /**
