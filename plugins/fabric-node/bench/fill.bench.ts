@@ -79,15 +79,22 @@ console.log(
 const gangPlacement = planPlacement(gangRequest(scenarios[2].scope, demand.gangNodes), new TraceEstate(scenarios[2].scope, zonesOf()).inventoryAt(start, new Map()), { now: start });
 console.log(`gang placement: ${gangPlacement.status} (${gangPlacement.refusalRule ?? 'no rule'}); its pods go to decide with the gang gate alone, one AZ-ID all or nothing`);
 
-const layouts: Array<{ layout: NodePoolLayout; label: string }> = [
-  { layout: 'spot-over-on-demand', label: 'a spot NodePool over an on-demand NodePool per cell' },
-  { layout: 'one-per-cell', label: 'one NodePool per cell allowing spot and on-demand' },
+type Variant = 'spot-over-on-demand' | 'one-per-cell' | 'move-back-to-spot';
+const variants: Array<{ variant: Variant; layout: NodePoolLayout; moveBackToSpot: boolean; label: string }> = [
+  { variant: 'spot-over-on-demand', layout: 'spot-over-on-demand', moveBackToSpot: false, label: 'a spot NodePool over an on-demand NodePool per cell' },
+  { variant: 'one-per-cell', layout: 'one-per-cell', moveBackToSpot: false, label: 'one NodePool per cell allowing spot and on-demand' },
+  {
+    variant: 'move-back-to-spot',
+    layout: 'spot-over-on-demand',
+    moveBackToSpot: true,
+    label: 'spot over on-demand, and (not in the engine yet) on-demand nodes replaced by spot when a zone opens',
+  },
 ];
 
 interface ScenarioRun {
   key: string;
   label: string;
-  layout: NodePoolLayout;
+  variant: Variant;
   scope: Scope;
   oracleQuoted: number;
   result: ReplayResult;
@@ -95,15 +102,15 @@ interface ScenarioRun {
   windowTickOracle: number;
 }
 const runs: ScenarioRun[] = [];
-for (const { layout, label: layoutLabel } of layouts) {
-  console.log(`\n-- NodePools: ${layoutLabel}`);
+for (const { variant, layout, moveBackToSpot, label: variantLabel } of variants) {
+  console.log(`\n-- NodePools: ${variantLabel}`);
   for (const scenario of scenarios) {
     const started = process.hrtime.bigint();
-    const result = replay({ scope: scenario.scope, single, gang, tickSeconds, durationSeconds, demand, start, nodePoolLayout: layout });
+    const result = replay({ scope: scenario.scope, single, gang, tickSeconds, durationSeconds, demand, start, nodePoolLayout: layout, moveBackToSpot });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const estateAzIds = new Set(new TraceEstate(scenario.scope, zonesOf()).inventoryAt(start, new Map()).offerings.map(o => o.azId));
     const windowTickOracle = single.shareOfTicksWithAny(zonesOf().filter(id => estateAzIds.has(id)), 1, durationSeconds, tickSeconds);
-    runs.push({ ...scenario, layout, result, seconds, windowTickOracle });
+    runs.push({ ...scenario, variant, result, seconds, windowTickOracle });
     report(scenario.label, result, windowTickOracle, seconds);
   }
 }
@@ -126,26 +133,32 @@ function report(label: string, r: ReplayResult, windowTickOracle: number, second
   );
   console.log(
     `  engine: ${r.calls.planPlacement} planPlacement, ${r.calls.decide} decide calls; ${r.iceAnswers} ICE answers cached; ` +
-      `${r.launches.spot} spot and ${r.launches.onDemand} on-demand launches (${r.launches.onDemandWhileSpotOpen} of them while a zone had spot); replay took ${seconds.toFixed(1)} s`,
+      `${r.launches.spot} spot and ${r.launches.onDemand} on-demand launches (${r.launches.onDemandWhileSpotOpen} of them while a zone had spot)` +
+      `${r.movedBackToSpot ? `, ${r.movedBackToSpot} moved back to spot` : ''}; replay took ${seconds.toFixed(1)} s`,
   );
   const waiting = Object.entries(r.waitingReasons).sort((a, b) => b[1] - a[1]).slice(0, 3);
   if (waiting.length) console.log(`  waiting (job-ticks): ${waiting.map(([why, n]) => `${why} ${n}`).join('; ')}`);
 }
 
-const row = ({ label, layout, result: r, oracleQuoted }: ScenarioRun): TableRow => {
+const variantSuffix: Record<Variant, string> = {
+  'spot-over-on-demand': '',
+  'one-per-cell': ', one NodePool per cell',
+  'move-back-to-spot': ', on-demand moved back to spot (what-if)',
+};
+const row = ({ label, variant, result: r, oracleQuoted }: ScenarioRun): TableRow => {
   const spotShare = r.total.spot / r.total.requested;
   const oracle = r.total.oracle / r.total.requested;
   const gap = 100 * (oracle - spotShare);
   return {
-    case: `spot fill ${label}${layout === 'one-per-cell' ? ', one NodePool per cell' : ''}, ${context.quick ? QUICK_DAYS : days(durationSeconds).toFixed(0)} days`,
+    case: `spot fill ${label}${variantSuffix[variant]}, ${context.quick ? QUICK_DAYS : days(durationSeconds).toFixed(0)} days`,
     figure: `spot ${pct(spotShare)} of ${hours(r.total.requested)} GPU-h; on-demand ${hours(r.total.onDemand)} GPU-h; ${r.interruptions.throughputJobs + r.interruptions.gangRuns} interruptions absorbed; cost ${(r.cost / r.allOnDemandCost).toFixed(2)}× all-on-demand`,
     anchor: `oracle ${pct(oracle)} (from the traces; issue quotes ${oracleQuoted} % of ticks)`,
     ratio: `gap ${gap.toFixed(1)} pt (goal ≤ 1: ${gap <= 1 ? 'met' : 'not met'})`,
   };
 };
 const table: TableRow[] = [
-  ...runs.filter(r => r.layout === 'spot-over-on-demand').map(row),
-  ...runs.filter(r => r.layout === 'one-per-cell' && r.key === 'c').map(row),
+  ...runs.filter(r => r.variant === 'spot-over-on-demand').map(row),
+  ...runs.filter(r => r.variant !== 'spot-over-on-demand' && r.key === 'c').map(row),
 ];
 
 const path = writeResults(context, 'fill', {
@@ -156,10 +169,10 @@ const path = writeResults(context, 'fill', {
   traceDays: days(traceSeconds),
   demand,
   traceOracles,
-  scenarios: runs.map(({ key, label, layout, scope, result, seconds, windowTickOracle, oracleQuoted }) => ({
+  scenarios: runs.map(({ key, label, variant, scope, result, seconds, windowTickOracle, oracleQuoted }) => ({
     key,
     label,
-    nodePoolLayout: layout,
+    variant,
     scope,
     oracleQuoted,
     windowTickOracle,

@@ -44,6 +44,12 @@ export interface ReplayOptions {
    * (weight 100) over an on-demand one (weight 10), the usual Karpenter spot-with-fallback setup.
    */
   nodePoolLayout: NodePoolLayout;
+  /**
+   * What-if, not in the engine: each tick, jobs on on-demand are decided again for spot only,
+   * and move when a spot node launches (the node replacement Karpenter's consolidation makes
+   * when a cheaper node could hold the pods).
+   */
+  moveBackToSpot?: boolean;
 }
 
 export type NodePoolLayout = 'one-per-cell' | 'spot-over-on-demand';
@@ -86,6 +92,8 @@ export interface ReplayResult {
   iceAnswers: number;
   launches: { spot: number; onDemand: number; /** On-demand launched while some AZ-ID of the scope could have taken it on spot. */ onDemandWhileSpotOpen: number };
   calls: { planPlacement: number; decide: number; rounds: number };
+  /** Jobs moved from on-demand to spot (moveBackToSpot only). */
+  movedBackToSpot: number;
   /** Why jobs were left waiting, counted per tick and job. */
   waitingReasons: Record<string, number>;
 }
@@ -171,6 +179,7 @@ export function replay(options: ReplayOptions): ReplayResult {
   const scopeGangAzIds = gang.traces.map(t => t.azId).filter(id => scopeAzIds.has(id));
   const { nodePools, nodeClasses } = nodePoolsOf(estate.cells, options.nodePoolLayout);
   const request = throughputRequest(scope);
+  const spotOnlyRequest = { ...request, spotPolicy: 'spot-only' as const };
   const priceOf = (capacityType: CapacityType) =>
     estate.inventoryAt(options.start, new Map()).offerings.find(o => o.capacityType === capacityType)!.pricePerHour;
   const prices = { spot: priceOf('spot'), onDemand: priceOf('on-demand') };
@@ -190,6 +199,7 @@ export function replay(options: ReplayOptions): ReplayResult {
     iceAnswers: 0,
     launches: { spot: 0, onDemand: 0, onDemandWhileSpotOpen: 0 },
     calls: { planPlacement: 0, decide: 0, rounds: 0 },
+    movedBackToSpot: 0,
     waitingReasons: {},
   };
 
@@ -233,7 +243,8 @@ export function replay(options: ReplayOptions): ReplayResult {
       result.jobs.gangRuns++;
     }
 
-    decideTick(now);
+    decideTick(now, 'pending');
+    if (options.moveBackToSpot) decideTick(now, 'back-to-spot');
 
     // Account the interval up to the next tick.
     const spotSingle = scopeSingleAzIds.some(id => single.instancesAt(id, at) >= 1);
@@ -278,9 +289,11 @@ export function replay(options: ReplayOptions): ReplayResult {
    * Rounds of plan → decide → launch until nothing changes: each round's ICE answers are in
    * the cache for the next, which is how the engine learns a zone is empty.
    */
-  function decideTick(now: Date) {
+  function decideTick(now: Date, mode: 'pending' | 'back-to-spot') {
+    const backToSpot = mode === 'back-to-spot';
+    const tried = new Set<Job>();
     for (let round = 0; round < MAX_ROUNDS_PER_TICK; round++) {
-      const pending = active.filter(j => !j.running);
+      const pending = backToSpot ? active.filter(j => j.running?.capacityType === 'on-demand' && !tried.has(j)) : active.filter(j => !j.running);
       if (pending.length === 0) return;
       result.calls.rounds++;
       const inventory = estate.inventoryAt(now, usage);
@@ -289,8 +302,12 @@ export function replay(options: ReplayOptions): ReplayResult {
       for (const job of pending) {
         if (job.kind === 'throughput') {
           result.calls.planPlacement++;
-          const placement = planPlacement(request, inventory, { iceCache: insufficientCapacity, now });
+          const placement = planPlacement(backToSpot ? spotOnlyRequest : request, inventory, { iceCache: insufficientCapacity, now });
           if (placement.status !== 'placed') {
+            if (backToSpot) {
+              tried.add(job);
+              continue;
+            }
             job.lastWhy = `placement ${placement.status}`;
             continue;
           }
@@ -304,7 +321,9 @@ export function replay(options: ReplayOptions): ReplayResult {
           // No placement: the engine refuses a tightly-coupled gang on a type without EFA.
           // The pods carry only the gang gate and the type, and decide keeps them in one AZ-ID.
           for (let rank = 0; rank < job.nodes; rank++) {
-            const pod = jobPod(job, [[{ key: INSTANCE_TYPE_LABEL, operator: 'In', values: [P3_2XLARGE.instanceType] }]], now, rank);
+            const terms = [{ key: INSTANCE_TYPE_LABEL, operator: 'In' as const, values: [P3_2XLARGE.instanceType] }];
+            if (backToSpot) terms.push({ key: CAPACITY_TYPE_LABEL, operator: 'In' as const, values: ['spot'] });
+            const pod = jobPod(job, [terms], now, rank);
             pods.push(pod);
             jobOfPod.set(pod.uid, job);
           }
@@ -325,7 +344,8 @@ export function replay(options: ReplayOptions): ReplayResult {
       });
       for (const refused of decision.unschedulable) {
         const job = jobOfPod.get(refused.uid);
-        if (job) job.lastWhy = `decide: ${refused.reason.split(/[:(]/)[0].trim()}`;
+        if (job && backToSpot) tried.add(job);
+        else if (job) job.lastWhy = `decide: ${refused.reason.split(/[:(]/)[0].trim()}`;
       }
 
       let changed = false;
@@ -339,8 +359,13 @@ export function replay(options: ReplayOptions): ReplayResult {
         const outcome = launch(claims[0].offerings, claims.length, now);
         if (outcome.marked) changed = true;
         if (!outcome.launched) {
-          job.lastWhy = 'launch refused for capacity';
+          if (!backToSpot) job.lastWhy = 'launch refused for capacity';
           continue;
+        }
+        if (backToSpot) {
+          // The spot node is up: the job moves and its on-demand node goes.
+          occupy(job, -1);
+          result.movedBackToSpot++;
         }
         job.running = { accountId: claims[0].cell.accountId, region: claims[0].cell.region, ...outcome.launched };
         job.lastWhy = undefined;
