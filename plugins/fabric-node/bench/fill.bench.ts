@@ -110,8 +110,20 @@ for (const { variant, layout, moveBackToSpot, label: variantLabel } of variants)
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const estateAzIds = new Set(new TraceEstate(scenario.scope, zonesOf()).inventoryAt(start, new Map()).offerings.map(o => o.azId));
     const windowTickOracle = single.shareOfTicksWithAny(zonesOf().filter(id => estateAzIds.has(id)), 1, durationSeconds, tickSeconds);
+    checkAccounts(scenario.label, result);
     runs.push({ ...scenario, variant, result, seconds, windowTickOracle });
     report(scenario.label, result, windowTickOracle, seconds);
+  }
+}
+
+/** The replay's books must balance, and spot can never beat the oracle; a broken harness stops here. */
+function checkAccounts(label: string, r: ReplayResult) {
+  for (const [part, seconds] of [['throughput', r.throughput], ['gang', r.gang]] as const) {
+    const served = seconds.spot + seconds.onDemand + seconds.waiting;
+    if (Math.abs(served - seconds.requested) > 1e-6 * Math.max(1, seconds.requested)) {
+      throw new Error(`${label}, ${part}: ${served} GPU-seconds served or waiting, ${seconds.requested} requested`);
+    }
+    if (seconds.spot > seconds.oracle + 1e-6) throw new Error(`${label}, ${part}: spot ${seconds.spot} GPU-seconds beat the oracle's ${seconds.oracle}`);
   }
 }
 
@@ -145,14 +157,19 @@ const variantSuffix: Record<Variant, string> = {
   'one-per-cell': ', one NodePool per cell',
   'move-back-to-spot': ', on-demand moved back to spot (what-if)',
 };
-const row = ({ label, variant, result: r, oracleQuoted }: ScenarioRun): TableRow => {
+const row = ({ label, variant, result: r, oracleQuoted, windowTickOracle }: ScenarioRun): TableRow => {
+  const share = (part: number, whole: number) => pct(whole ? part / whole : 0);
   const spotShare = r.total.spot / r.total.requested;
   const oracle = r.total.oracle / r.total.requested;
   const gap = 100 * (oracle - spotShare);
   return {
     case: `spot fill ${label}${variantSuffix[variant]}, ${context.quick ? QUICK_DAYS : days(durationSeconds).toFixed(0)} days`,
-    figure: `spot ${pct(spotShare)} of ${hours(r.total.requested)} GPU-h; on-demand ${hours(r.total.onDemand)} GPU-h; ${r.interruptions.throughputJobs + r.interruptions.gangRuns} interruptions absorbed; cost ${(r.cost / r.allOnDemandCost).toFixed(2)}× all-on-demand`,
-    anchor: `oracle ${pct(oracle)} (from the traces; issue quotes ${oracleQuoted} % of ticks)`,
+    figure:
+      `spot ${pct(spotShare)} of ${hours(r.total.requested)} GPU-h (throughput ${share(r.throughput.spot, r.throughput.requested)}, gang ${share(r.gang.spot, r.gang.requested)}); ` +
+      `on-demand ${hours(r.total.onDemand)} GPU-h; ${r.interruptions.throughputJobs + r.interruptions.gangRuns} interruptions absorbed; cost ${(r.cost / r.allOnDemandCost).toFixed(2)}× all-on-demand`,
+    anchor:
+      `oracle ${pct(oracle)} (throughput ${share(r.throughput.oracle, r.throughput.requested)}, gang ${share(r.gang.oracle, r.gang.requested)}); ` +
+      `ticks with a zone open ${pct(windowTickOracle)}, issue quotes ${oracleQuoted} %`,
     ratio: `gap ${gap.toFixed(1)} pt (goal ≤ 1: ${gap <= 1 ? 'met' : 'not met'})`,
   };
 };
