@@ -1,2 +1,3 @@
 export * from './moto/motoServer';
 export * from './kube/controlPlane';
+export * from './karpenter-bench';

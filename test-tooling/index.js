@@ -4,4 +4,5 @@
 module.exports = {
   ...require('./moto/motoServer'),
   ...require('./kube/controlPlane'),
+  ...require('./karpenter-bench'),
 };
