@@ -61,6 +61,8 @@ export interface KarpenterSchedulingBenchmarkRun {
   recordedBuildSeconds: number;
   /** Wall time of the benchmark binary (includes Karpenter's untimed setup and warm-up op). */
   runWallSeconds: number;
+  /** CPU seconds (user + system) the binary used over the whole run, setup included. */
+  runCpuSeconds: number;
   command: string;
   cpu?: string;
   goos?: string;

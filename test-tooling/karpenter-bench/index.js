@@ -11,6 +11,7 @@ const path = require('node:path');
 
 /** Set to skip Karpenter's benchmark (no Go on the machine, or no time for a cold build). */
 const SKIP_ENV = 'FABRIC_BENCH_SKIP_KARPENTER';
+const CPU_MARK = '__karpenter_bench_cpu_seconds__';
 
 /**
  * Whether the benchmark can run here, and if not, why. Never throws.
@@ -157,20 +158,32 @@ async function runKarpenterSchedulingBenchmark(options = {}) {
     ...(options.extraArgs ?? []),
   ];
   const runStarted = process.hrtime.bigint();
+  let runCpuSeconds = NaN;
   const output = await new Promise((resolve, reject) => {
     // The working directory is the cache folder: the package's profiling test writes files.
-    const child = spawn(build.binary, args, { cwd: path.dirname(build.binary), stdio: ['ignore', 'pipe', 'pipe'] });
+    // bash's `time` reports the CPU the binary used: on a shared machine its wall time
+    // includes waiting for a core, and the two together say how busy the machine was.
+    const child = spawn('bash', ['-c', `TIMEFORMAT='${CPU_MARK} %3U %3S'; time "$@"`, 'bash', build.binary, ...args], {
+      cwd: path.dirname(build.binary),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8');
+    let pending = '';
     child.stdout.on('data', (d) => {
       out += d;
-      for (const line of d.split('\n').filter((l) => l.startsWith('Benchmark'))) log(line);
+      // Go prints a result line in two writes (the name, then the figures): log whole lines.
+      const lines = (pending + d).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines.filter((l) => l.startsWith('Benchmark'))) log(line.replace(/\s+/g, ' '));
     });
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (d) => { err = (err + d).slice(-4000); });
     child.on('error', reject);
     child.on('close', (code, signal) => {
+      const cpu = new RegExp(`${CPU_MARK} ([\\d.]+) ([\\d.]+)`).exec(err);
+      if (cpu) runCpuSeconds = Number(cpu[1]) + Number(cpu[2]);
       if (code !== 0) reject(new Error(`${build.binary} ${args.join(' ')} failed (${signal || `exit code ${code}`}):\n${(out + err).slice(-4000).trim()}`));
       else resolve(out);
     });
@@ -187,6 +200,8 @@ async function runKarpenterSchedulingBenchmark(options = {}) {
     /** How long the binary's own build took when it was compiled (from its build record). */
     recordedBuildSeconds: build.buildSeconds,
     runWallSeconds,
+    /** CPU seconds (user + system) the binary used over the whole run, setup included. */
+    runCpuSeconds,
     command: [build.binary, ...args].join(' '),
     cpu: header.cpu,
     goos: header.goos,

@@ -42,6 +42,8 @@ export interface KarpenterFigures {
   command: string;
   /** Wall time of the run, including Karpenter's untimed setup. */
   runWallSeconds: number;
+  /** CPU seconds the run used (setup included): far below 2 × wall when the machine is busy. */
+  runCpuSeconds: number;
   /** Seconds spent compiling in this run (0 when the cached binary was fresh). */
   buildWallSeconds: number;
   /** How long the cached binary's build took when it was compiled. */
@@ -62,7 +64,15 @@ export function karpenterSkipReason(): string | undefined {
 /** Figures of one benchmark over its repetitions: medians, and Karpenter's own samples. */
 export function summarise(
   results: KarpenterBenchResult[],
-  run: { karpenterVersion: string; goVersion: string; command: string; runWallSeconds: number; buildWallSeconds: number; recordedBuildSeconds: number },
+  run: {
+    karpenterVersion: string;
+    goVersion: string;
+    command: string;
+    runWallSeconds: number;
+    runCpuSeconds: number;
+    buildWallSeconds: number;
+    recordedBuildSeconds: number;
+  },
   bench: string,
   benchtime: string,
 ): KarpenterFigures {
@@ -83,6 +93,7 @@ export function summarise(
     benchtime,
     command: run.command,
     runWallSeconds: run.runWallSeconds,
+    runCpuSeconds: run.runCpuSeconds,
     buildWallSeconds: run.buildWallSeconds,
     recordedBuildSeconds: run.recordedBuildSeconds,
     measuredBy: 'this benchmark',

@@ -50,7 +50,10 @@ async function main() {
     `build: ${run.buildWallSeconds ? `compiled now in ${run.buildWallSeconds.toFixed(0)} s` : `cached binary (its build took ${run.recordedBuildSeconds} s)`}; ` +
       `Karpenter ${run.karpenterVersion}, ${run.goVersion}, ${run.goos}/${run.goarch}, cpu ${run.cpu}`,
   );
-  console.log(`run: ${run.runWallSeconds.toFixed(1)} s wall, including Karpenter's untimed setup of each repetition`);
+  console.log(
+    `run: ${run.runWallSeconds.toFixed(1)} s wall and ${run.runCpuSeconds.toFixed(1)} CPU-seconds, including Karpenter's untimed setup of each repetition ` +
+      `(a busy machine shows as CPU-seconds well below 2 × wall)`,
+  );
 
   const variantsFlag = process.argv.find(a => a.startsWith('--karpenter-variants='));
   let variants = context.quick ? '' : DEFAULT_VARIANTS;

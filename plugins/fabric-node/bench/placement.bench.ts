@@ -83,9 +83,10 @@ async function main() {
       `${k.karpenter.padEnd(42)} ${k.fabric.padEnd(66)} ${String(k.placed).padStart(6)}  ${String(k.cannotPlaceNow).padStart(6)}  ${String(k.refused).padStart(7)}  ${String(k.cellsUsed ?? 0).padStart(12)}`,
     );
   }
+  const spread = samples.length > 1 ? ` (p25–p75 ${quantile(samples, 0.25).toFixed(0)}–${quantile(samples, 0.75).toFixed(0)} ms)` : '';
   console.log(
-    `\nplanPlacement: ${msPerBatch.toFixed(0)} ms per ${requests.length}-request batch (p25–p75 ${quantile(samples, 0.25).toFixed(0)}–${quantile(samples, 0.75).toFixed(0)} ms), ` +
-      `${(msPerBatch / requests.length).toFixed(2)} ms per decision, ${decisionsPerSec.toFixed(0)} decisions/s; ` +
+    `\nplanPlacement: ${msPerBatch.toFixed(0)} ms per ${requests.length}-request batch${spread}, ` +
+      `${(msPerBatch / requests.length).toFixed(2)} ms per decision, ${decisionsPerSec.toFixed(1)} decisions/s; ` +
       `CPU ${median(cpuMsPerBatch).toFixed(0)} ms per batch (${(requests.length / (median(cpuMsPerBatch) / 1000)).toFixed(0)} decisions per CPU-second)`,
   );
 
@@ -98,7 +99,7 @@ async function main() {
   const table: TableRow[] = [
     {
       case: `placement engine, ${requests.length} Karpenter-shaped GPU requests over ${inventory.cells.length} cells`,
-      figure: `${decisionsPerSec.toFixed(0)} decisions/s, ${msPerBatch.toFixed(0)} ms per batch`,
+      figure: `${decisionsPerSec.toFixed(1)} decisions/s, ${(msPerBatch / 1000).toFixed(1)} s per batch, ${(requests.length / (median(cpuMsPerBatch) / 1000)).toFixed(1)} per CPU-second`,
       anchor: anchor.available
         ? `Karpenter ${anchor.karpenterVersion} ${anchor.bench}: ${anchor.podsPerSec.toFixed(1)} pods/s`
         : `Karpenter not run: ${anchor.reason}`,
