@@ -12,14 +12,13 @@ import {
   karpenterBenchAvailability,
   KarpenterBenchResult,
   runKarpenterSchedulingBenchmark,
-  SKIP_ENV,
 } from '@internal/fabric-test-tooling';
 import { BenchContext, median } from './benchKit';
 
 /** The benchmark the issue names: 2 000 diverse pods over 400 instance types, one NodePool. */
 export const KARPENTER_ANCHOR_BENCH = 'BenchmarkScheduling2000';
 export const KARPENTER_RESULTS_NAME = 'karpenter-scheduling';
-/** `npm run bench -- --skip-karpenter` (or FABRIC_BENCH_SKIP_KARPENTER=1) skips the Go build and run. */
+/** `npm run bench -- --skip-karpenter` (or FABRIC_BENCH_SKIP_KARPENTER=1, see SKIP_ENV) skips the Go build and run. */
 export const SKIP_FLAG = '--skip-karpenter';
 
 export interface KarpenterFigures {
@@ -113,7 +112,7 @@ export function anchorRepetitions(context: BenchContext): number {
  */
 export async function karpenterSchedulingAnchor(context: BenchContext): Promise<KarpenterAnchor> {
   const skip = karpenterSkipReason();
-  if (skip) return { available: false, reason: `${skip} (set by ${SKIP_FLAG} or ${SKIP_ENV})` };
+  if (skip) return { available: false, reason: skip };
 
   const earlier = join(context.resultsDir, `${KARPENTER_RESULTS_NAME}.json`);
   if (existsSync(earlier)) {
@@ -140,7 +139,8 @@ export async function karpenterSchedulingAnchor(context: BenchContext): Promise<
 /** "12.3× Karpenter" or the reason there is no ratio. */
 export function ratioToKarpenter(ourPerSecond: number, anchor: KarpenterAnchor): string {
   if (!anchor.available) return `— (Karpenter not run: ${anchor.reason})`;
-  return `${(ourPerSecond / anchor.podsPerSec).toFixed(1)}×`;
+  const ratio = ourPerSecond / anchor.podsPerSec;
+  return `${ratio.toFixed(ratio < 10 ? 2 : 1)}×`;
 }
 
 export function describeAnchor(anchor: KarpenterAnchor): string {
