@@ -26,6 +26,7 @@ const FILES = [
   'secrets.example.yaml',
   'postgres.yaml',
   'backend.yaml',
+  'controller.yaml',
 ];
 
 const objects = FILES.flatMap(file =>
@@ -45,6 +46,12 @@ function resourcePath({ apiVersion, kind, metadata }) {
     Deployment: 'deployments',
     StatefulSet: 'statefulsets',
     PodDisruptionBudget: 'poddisruptionbudgets',
+    ServiceAccount: 'serviceaccounts',
+    ConfigMap: 'configmaps',
+    ClusterRole: 'clusterroles',
+    ClusterRoleBinding: 'clusterrolebindings',
+    Role: 'roles',
+    RoleBinding: 'rolebindings',
   }[kind];
   assert.ok(plural, `${kind} is a kind this test knows`);
   const group = apiVersion.includes('/')
@@ -101,6 +108,43 @@ describe(
           path.basename(localConfig),
         ),
       );
+    });
+
+    test('the controller runs `fabric controller` as its ServiceAccount, with configs it mounts', () => {
+      const controller = find('Deployment', 'cloudspectra-fabric-controller');
+      const podSpec = controller.spec.template.spec;
+      const [container] = podSpec.containers;
+      assert.equal(container.image, backend.image, 'the backend image');
+      assert.deepEqual(container.command, ['fabric']);
+      assert.equal(container.args[0], 'controller');
+      // The backend's own configs, in the same order, then the controller's.
+      const configs = container.args.slice(1).filter((_, i) => i % 2 === 1);
+      assert.ok(container.args.slice(1).every((arg, i) => i % 2 === 1 || arg === '--config'));
+      const { cmd } = readDockerfile();
+      const imageConfigs = cmd.filter((_, i) => cmd[i - 1] === '--config');
+      assert.deepEqual(configs.slice(0, imageConfigs.length + 1), [
+        ...imageConfigs,
+        backend.command.at(-1),
+      ]);
+      for (const config of configs.filter(c => c.startsWith('/'))) {
+        const mount = container.volumeMounts.find(m => config.startsWith(`${m.mountPath}/`));
+        assert.ok(mount, `${config} is on a mounted volume`);
+        const volume = podSpec.volumes.find(v => v.name === mount.name);
+        const keys = volume.secret
+          ? secretKeys(volume.secret.secretName)
+          : Object.keys(find('ConfigMap', volume.configMap.name).data);
+        assert.ok(keys.includes(path.basename(config)), `${config} is a key of its volume`);
+      }
+      const controllerConfig = parse(
+        find('ConfigMap', 'fabric-controller-config').data['app-config.controller.yaml'],
+      );
+      assert.equal(controllerConfig.fabric.provisioner.enabled, true);
+      assert.equal(controllerConfig.fabric.hub.kubernetes.url, 'https://kubernetes.default.svc');
+      assert.equal(podSpec.serviceAccountName, 'cloudspectra-fabric-controller');
+      const binding = find('ClusterRoleBinding', 'cloudspectra-fabric-controller');
+      assert.deepEqual(binding.subjects, [
+        { kind: 'ServiceAccount', name: podSpec.serviceAccountName, namespace: controller.metadata.namespace },
+      ]);
     });
 
     test('the backend Secret sets every ${VAR} app-config.production.yaml reads', () => {
@@ -206,6 +250,150 @@ describe(
         }
         const stored = await plane.request('GET', resourcePath(deployment));
         assert.equal(stored.body.spec.replicas, 2);
+      });
+
+      const CONTROLLER = 'system:serviceaccount:cloudspectra-fabric:cloudspectra-fabric-controller';
+      const NAMESPACE = 'cloudspectra-fabric';
+      const LEASE = 'cloudspectra-fabric-provisioner';
+
+      /** What the apiserver's authorizer answers for the controller's ServiceAccount. */
+      async function controllerMay(attributes) {
+        const res = await plane.request('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: CONTROLLER,
+            groups: ['system:serviceaccounts', `system:serviceaccounts:${NAMESPACE}`, 'system:authenticated'],
+            resourceAttributes: attributes,
+          },
+        });
+        assert.equal(res.status, 201, JSON.stringify(res.body));
+        return res.body.status.allowed === true;
+      }
+
+      /** A request sent as the controller's ServiceAccount. */
+      const asController = (method, requestPath, body, headers = {}) =>
+        plane.request(method, requestPath, body, { 'Impersonate-User': CONTROLLER, ...headers });
+
+      test("the controller's ServiceAccount may do what the provisioner does, per the apiserver", async () => {
+        const allowed = [
+          ...['get', 'list', 'watch', 'patch', 'update', 'delete'].map(verb => ({ resource: 'pods', verb })),
+          { resource: 'pods', subresource: 'eviction', verb: 'create', namespace: 'research' },
+          ...['get', 'list', 'watch', 'patch', 'update', 'delete'].map(verb => ({ resource: 'nodes', verb })),
+          { resource: 'events', verb: 'create', namespace: 'research' },
+          { resource: 'events', verb: 'patch', namespace: 'research' },
+          { group: 'events.k8s.io', resource: 'events', verb: 'create', namespace: 'research' },
+          ...['get', 'list', 'watch'].map(verb => ({ group: 'karpenter.sh', resource: 'nodepools', verb })),
+          { group: 'karpenter.sh', resource: 'nodepools', subresource: 'status', verb: 'update' },
+          ...['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'].map(verb => ({
+            group: 'karpenter.sh',
+            resource: 'nodeclaims',
+            verb,
+          })),
+          { group: 'karpenter.sh', resource: 'nodeclaims', subresource: 'status', verb: 'patch' },
+          ...['get', 'list', 'watch'].map(verb => ({ group: 'fabric.cloudspectra.io', resource: 'fabricnodeclasses', verb })),
+          { group: 'fabric.cloudspectra.io', resource: 'fabricnodeclasses', subresource: 'status', verb: 'update' },
+          { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: NAMESPACE },
+          ...['get', 'update'].map(verb => ({
+            group: 'coordination.k8s.io',
+            resource: 'leases',
+            verb,
+            namespace: NAMESPACE,
+            name: LEASE,
+          })),
+        ];
+        const refused = [
+          { resource: 'secrets', verb: 'get', namespace: NAMESPACE },
+          { resource: 'secrets', verb: 'list' },
+          { resource: 'configmaps', verb: 'get', namespace: NAMESPACE },
+          { resource: 'serviceaccounts', subresource: 'token', verb: 'create', namespace: NAMESPACE },
+          { group: 'rbac.authorization.k8s.io', resource: 'clusterroles', verb: 'update' },
+          { group: 'karpenter.sh', resource: 'nodepools', verb: 'update' },
+          { group: 'karpenter.sh', resource: 'nodepools', verb: 'delete' },
+          { group: 'fabric.cloudspectra.io', resource: 'fabricnodeclasses', verb: 'delete' },
+          { group: 'coordination.k8s.io', resource: 'leases', verb: 'create', namespace: 'kube-system' },
+          { group: 'coordination.k8s.io', resource: 'leases', verb: 'update', namespace: NAMESPACE, name: 'someone-else' },
+          { group: 'apps', resource: 'deployments', verb: 'patch', namespace: NAMESPACE },
+        ];
+        for (const attributes of allowed) {
+          assert.equal(await controllerMay(attributes), true, `allowed: ${JSON.stringify(attributes)}`);
+        }
+        for (const attributes of refused) {
+          assert.equal(await controllerMay(attributes), false, `refused: ${JSON.stringify(attributes)}`);
+        }
+      });
+
+      test('as the ServiceAccount: lifts a gang gate, evicts, records an Event and holds its Lease; no Secrets', async () => {
+        const pod = await plane.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, {
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'gang-member-0' },
+          spec: {
+            schedulingGates: [{ name: 'fabric.cloudspectra.io/gang' }],
+            containers: [{ name: 'main', image: 'busybox' }],
+          },
+        });
+        assert.equal(pod.status, 201, JSON.stringify(pod.body));
+
+        const listed = await asController('GET', '/api/v1/pods?labelSelector=fabric.cloudspectra.io%2Fplacement');
+        assert.equal(listed.status, 200);
+        const lifted = await asController(
+          'PATCH',
+          `/api/v1/namespaces/${NAMESPACE}/pods/gang-member-0`,
+          JSON.stringify([{ op: 'remove', path: '/spec/schedulingGates' }]),
+          { 'Content-Type': 'application/json-patch+json' },
+        );
+        assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
+        assert.equal(lifted.body.spec.schedulingGates, undefined);
+
+        const event = await asController('POST', `/api/v1/namespaces/${NAMESPACE}/events`, {
+          apiVersion: 'v1',
+          kind: 'Event',
+          metadata: { name: 'gang-member-0.fabric' },
+          involvedObject: { kind: 'Pod', namespace: NAMESPACE, name: 'gang-member-0' },
+          reason: 'FabricUnschedulable',
+          message: 'no offering holds the gang in one AZ-ID',
+          type: 'Warning',
+        });
+        assert.equal(event.status, 201, JSON.stringify(event.body));
+
+        const lease = await asController('POST', `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases`, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: LEASE },
+          spec: { holderIdentity: 'controller-0', leaseDurationSeconds: 15 },
+        });
+        assert.equal(lease.status, 201, JSON.stringify(lease.body));
+        const renewed = await asController(
+          'PUT',
+          `/apis/coordination.k8s.io/v1/namespaces/${NAMESPACE}/leases/${LEASE}`,
+          { ...lease.body, spec: { ...lease.body.spec, renewTime: new Date().toISOString().replace('Z', '000Z') } },
+        );
+        assert.equal(renewed.status, 200, JSON.stringify(renewed.body));
+
+        const evicted = await asController('POST', `/api/v1/namespaces/${NAMESPACE}/pods/gang-member-0/eviction`, {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: 'gang-member-0', namespace: NAMESPACE },
+        });
+        assert.equal(evicted.status, 201, JSON.stringify(evicted.body));
+
+        for (const [method, forbidden] of [
+          ['GET', `/api/v1/namespaces/${NAMESPACE}/secrets/fabric-backend-env`],
+          ['GET', '/api/v1/secrets'],
+          ['GET', `/api/v1/namespaces/${NAMESPACE}/configmaps/fabric-controller-config`],
+          ['DELETE', `/apis/apps/v1/namespaces/${NAMESPACE}/deployments/fabric-backend`],
+        ]) {
+          const res = await asController(method, forbidden);
+          assert.equal(res.status, 403, `${method} ${forbidden}: ${res.status}`);
+        }
+        const otherLease = await asController('POST', '/apis/coordination.k8s.io/v1/namespaces/default/leases', {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name: LEASE },
+          spec: { holderIdentity: 'controller-0' },
+        });
+        assert.equal(otherLease.status, 403);
       });
     });
   },

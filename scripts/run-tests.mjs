@@ -3,12 +3,13 @@
 //   1. preflight   the real peers the suites need are present (moto, Go, Chromium)
 //   2. typecheck   tsc over the whole monorepo
 //   3. lint        backstage-cli repo lint
-//   4. kube prep   builds the Kubernetes test plane from Go modules (cached by version)
-//                  and fetches the pinned Karpenter CRDs
+//   4. kube prep   builds the Kubernetes test plane and KWOK from Go modules (cached by
+//                  version) and fetches the pinned Karpenter CRDs
 //   5. unit+peers  jest over every package: engine against moto_server and a real
 //                  kube-apiserver, store on SQLite (and PostgreSQL when a connection
 //                  string is set), REST API, scaffolder actions, portal components
-//   6. browser     the real portal in headless Chromium (e2e/*.test.mjs)
+//   6. browser     the real portal in headless Chromium, and the real backend restarted,
+//                  under load and recorded for egress (e2e/*.test.mjs)
 //
 // Every step runs even when an earlier one failed, so one run shows every problem.
 // The last line is `N passed, N failed`; the exit code is non-zero on any failure.
@@ -138,8 +139,8 @@ async function main() {
   if (wants('typecheck')) await check('typecheck', 'yarn', ['tsc']);
   if (wants('lint')) await check('lint', 'yarn', ['backstage-cli', 'repo', 'lint']);
   if (wants('kube')) {
-    await check('kube prep: Kubernetes test plane and Karpenter CRDs', 'bash', ['-c',
-      'test-tooling/kube/build.sh >/dev/null && test-tooling/kube/crds.sh >/dev/null']);
+    await check('kube prep: Kubernetes test plane, KWOK and Karpenter CRDs', 'bash', ['-c',
+      'test-tooling/kube/build.sh >/dev/null && test-tooling/kube/kwok/build.sh >/dev/null && test-tooling/kube/crds.sh >/dev/null']);
   }
   if (wants('jest')) await jest();
   if (wants('browser')) await browser();

@@ -3,6 +3,9 @@
 
 module.exports = {
   ...require('./moto/motoServer'),
+  ...require('./moto/faultProxy'),
   ...require('./kube/controlPlane'),
+  ...require('./kube/nodeJoin'),
+  ...require('./localEstate'),
   ...require('./karpenter-bench'),
 };

@@ -89,6 +89,29 @@ export interface Config {
         frequencyMinutes: number;
       };
     };
+    /** The provisioner: pending GPU pods in the hub cluster become nodes in any enrolled cell. */
+    provisioner?: {
+      /** Run the provisioner in this backend (needs fabric.hub.kubernetes). Default false. @visibility backend */
+      enabled?: boolean;
+      /** Namespace of its leader-election Lease (default cloudspectra-fabric). @visibility backend */
+      namespace?: string;
+      /** Seconds the leader holds the Lease without renewing (default 15). @visibility backend */
+      leaseDurationSeconds?: number;
+      /** A batch of pending pods closes after this many quiet seconds (default 1). @visibility backend */
+      batchIdleSeconds?: number;
+      /** ... or after this many seconds in total (default 10). @visibility backend */
+      batchMaxSeconds?: number;
+      /** A node that has not joined by then is terminated and replaced (default 900). @visibility backend */
+      registrationTimeoutSeconds?: number;
+      /** Fabric-tagged instances without a NodeClaim older than this are terminated (default 120). @visibility backend */
+      garbageCollectionGraceSeconds?: number;
+      /** Seconds between lifecycle and garbage-collection passes (default 10). @visibility backend */
+      lifecycleIntervalSeconds?: number;
+      /** Node AMI per region (EKS-optimized accelerated AL2023). @visibility backend */
+      imageIds?: Record<string, string>;
+      /** API server URL nodes join (default fabric.hub.kubernetes.url). @visibility backend */
+      apiServerEndpoint?: string;
+    };
     plans?: {
       /**
        * Seconds an apply holds its plan without renewing the lease (default 60). With

@@ -121,4 +121,34 @@ function startScheduler({ binary, tmpDir, kubeconfigPath, port, logFile, timeout
   return { process: scheduler, waitUntilReady };
 }
 
-module.exports = { startEtcd, startApiserver, startScheduler };
+/**
+ * KWOK, the kubelet stand-in: it manages only the Nodes annotated
+ * `kwok.x-k8s.io/node: fake` (so tests can still create Nodes nobody manages), keeps
+ * their status Ready and their Lease renewed, and takes each Pod bound to them to
+ * Running (the release's own stages, from stages.yaml beside the binary). It serves /healthz
+ * on `port`, which `waitUntilReady` waits for.
+ * @param {{ binary: string, kubeconfigPath: string, port: number, logFile: string, timeoutMs: number,
+ *   watch: ComponentProcess[] }} options
+ */
+function startKwok({ binary, kubeconfigPath, port, logFile, timeoutMs, watch }) {
+  const kwok = startProcess('kwok', binary, [
+    `--kubeconfig=${kubeconfigPath}`,
+    `--config=${path.join(path.dirname(binary), 'stages.yaml')}`, // written by kwok/build.sh
+    '--manage-all-nodes=false',
+    `--manage-nodes-with-annotation-selector=${KWOK_NODE_ANNOTATION}=fake`,
+    '--cidr=10.244.0.0/16', // pod IPs
+    '--node-ip=10.0.0.1',
+    '--node-lease-duration-seconds=40',
+    `--server-address=127.0.0.1:${port}`,
+  ], logFile);
+  const waitUntilReady = () => waitFor('kwok /healthz', async () => {
+    const r = await rawRequest(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 2000 });
+    return r.status === 200;
+  }, { timeoutMs, watch: [...watch, kwok], intervalMs: 100 });
+  return { process: kwok, waitUntilReady };
+}
+
+/** The annotation that hands a Node to KWOK. */
+const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+
+module.exports = { startEtcd, startApiserver, startScheduler, startKwok, KWOK_NODE_ANNOTATION };

@@ -3,6 +3,11 @@ export const kubernetesVersion: string;
 /** github.com/aws/karpenter-provider-aws release the CRDs come from (versions.json), e.g. "1.15.2". */
 export const karpenterVersion: string;
 
+/** sigs.k8s.io/kwok release the kubelet stand-in is built from (versions.json), e.g. "0.8.0". */
+export const kwokVersion: string;
+/** Annotation (value "fake") that hands a Node to KWOK: 'kwok.x-k8s.io/node'. */
+export const KWOK_NODE_ANNOTATION: 'kwok.x-k8s.io/node';
+
 export interface StartControlPlaneOptions {
   /** Progress messages (build, each component ready). Default: silent. */
   log?: (message: string) => void;
@@ -13,10 +18,16 @@ export interface StartControlPlaneOptions {
    * Pods created right after start are scheduled. false: --secure-port=0, no wait. Default true.
    */
   waitForScheduler?: boolean;
-  /** Install the Karpenter CRDs (crds.sh) and wait until they are Established. Default true. */
+  /** Install the Karpenter CRDs (crds.sh) and the repo's own (deploy/crds, e.g. the FabricNodeClass) and wait until they are Established. Default true. */
   installCrds?: boolean;
   /** Keep the temp dir (logs, kubeconfig, etcd data) after stop(). Default false. */
   keepTmpDir?: boolean;
+  /**
+   * Also build (once, cached) and run KWOK as the kubelet of every Node annotated
+   * `kwok.x-k8s.io/node: fake`: such Nodes become Ready and keep their Lease, and Pods
+   * bound to them go Running. Stopped with the plane. Default false.
+   */
+  kwok?: boolean;
 }
 
 export interface ControlPlaneResponse {
@@ -29,6 +40,8 @@ export interface ControlPlaneResponse {
 export interface ControlPlane {
   /** https://127.0.0.1:<port>; self-signed serving cert (skip TLS verification). */
   server: string;
+  /** etcd client URL (plain HTTP on 127.0.0.1), e.g. to compact history in tests of watch resumption. */
+  etcdUrl: string;
   /** Static bearer token of a system:masters user. */
   token: string;
   /** kubeconfig for server + token, with insecure-skip-tls-verify: true. */
@@ -48,7 +61,9 @@ export interface ControlPlane {
   /** Names of the installed CRDs, e.g. "nodepools.karpenter.sh". */
   crds: string[];
   /** Log file of each component. */
-  logs: { etcd: string; apiserver: string; scheduler: string };
+  logs: { etcd: string; apiserver: string; scheduler: string; kwok?: string };
+  /** Path of the cached KWOK binary; null without the kwok option. */
+  kwokBinary: string | null;
   /**
    * Authenticated request to the apiserver (path such as "/api/v1/nodes"). An object body
    * is sent as JSON; pass a string body with an explicit Content-Type for patches.

@@ -18,8 +18,8 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { startApiserver, startEtcd, startScheduler } = require('./components');
-const { installKarpenterCrds } = require('./crds');
+const { KWOK_NODE_ANNOTATION, startApiserver, startEtcd, startKwok, startScheduler } = require('./components');
+const { installKarpenterCrds, installRepoCrds } = require('./crds');
 const { writeCredentials } = require('./credentials');
 const { freePorts, rawRequest } = require('./loopback');
 const { killGroup, stopProcess } = require('./processes');
@@ -32,6 +32,8 @@ const versions = JSON.parse(fs.readFileSync(path.join(__dirname, 'versions.json'
 const kubernetesVersion = versions.kubernetes;
 /** github.com/aws/karpenter-provider-aws release the CRDs come from (versions.json), e.g. "1.15.2". */
 const karpenterVersion = versions.karpenter;
+/** sigs.k8s.io/kwok release the kubelet stand-in is built from (versions.json), e.g. "0.8.0". */
+const kwokVersion = versions.kwok;
 
 /**
  * Starts etcd, kube-apiserver and kube-scheduler on free 127.0.0.1 ports, installs the
@@ -47,6 +49,7 @@ async function startControlPlane({
   waitForScheduler = true,
   installCrds = true,
   keepTmpDir = false,
+  kwok = false,
 } = {}) {
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -54,7 +57,8 @@ async function startControlPlane({
   log(`kube test plane: ensuring Kubernetes v${kubernetesVersion} binary (build.sh) ...`);
   const binary = await runScript('build.sh');
   const crdDir = installCrds ? await runScript('crds.sh') : null;
-  log(`kube test plane: binary ${binary}${crdDir ? `, CRDs ${crdDir}` : ''} (${elapsed()})`);
+  const kwokBinary = kwok ? await runScript('kwok/build.sh') : null;
+  log(`kube test plane: binary ${binary}${crdDir ? `, CRDs ${crdDir}` : ''}${kwokBinary ? `, KWOK ${kwokBinary}` : ''} (${elapsed()})`);
 
   sweepStaleTmpDirs(log);
   const tmpDir = createTmpDir({ keep: keepTmpDir });
@@ -84,12 +88,15 @@ async function startControlPlane({
   }
 
   try {
-    const [etcdClientPort, etcdPeerPort, apiPort, schedPort] = await freePorts(4);
+    const [etcdClientPort, etcdPeerPort, apiPort, schedPort, kwokPort] = await freePorts(5);
     const server = `https://127.0.0.1:${apiPort}`;
     const credentials = writeCredentials(tmpDir, server);
     const { token, kubeconfigPath } = credentials;
     const p = (/** @type {string} */ f) => path.join(tmpDir, f);
-    const logs = { etcd: p('etcd.log'), apiserver: p('kube-apiserver.log'), scheduler: p('kube-scheduler.log') };
+    const logs = {
+      etcd: p('etcd.log'), apiserver: p('kube-apiserver.log'), scheduler: p('kube-scheduler.log'),
+      ...(kwokBinary ? { kwok: p('kwok.log') } : {}),
+    };
 
     const etcd = startEtcd({
       binary, tmpDir, clientPort: etcdClientPort, peerPort: etcdPeerPort, logFile: logs.etcd, timeoutMs,
@@ -120,10 +127,22 @@ async function startControlPlane({
     if (crdDir) {
       ({ crdVersion, crds } = await installKarpenterCrds({ server, token, crdDir, timeoutMs, watch: running }));
       log(`kube test plane: Karpenter ${crdVersion} CRDs established: ${crds.join(', ')} (${elapsed()})`);
+      const repoCrds = await installRepoCrds({ server, token, binary, timeoutMs, watch: running });
+      crds = [...crds, ...repoCrds];
+      log(`kube test plane: fabric CRDs established: ${repoCrds.join(', ')} (${elapsed()})`);
     }
 
     await scheduler.waitUntilReady();
     if (waitForScheduler) log(`kube test plane: kube-scheduler ready (${elapsed()})`);
+
+    if (kwokBinary) {
+      const kwokProcess = startKwok({
+        binary: kwokBinary, kubeconfigPath, port: kwokPort, logFile: p('kwok.log'), timeoutMs, watch: running,
+      });
+      procs.push(kwokProcess.process);
+      await kwokProcess.waitUntilReady();
+      log(`kube test plane: KWOK v${kwokVersion} ready, managing Nodes annotated ${KWOK_NODE_ANNOTATION}=fake (${elapsed()})`);
+    }
 
     /** @type {import('./controlPlane').ControlPlane['request']} */
     const request = (method, urlPath, body, headers) => rawRequest(`${server}${urlPath}`, {
@@ -132,6 +151,7 @@ async function startControlPlane({
 
     return {
       server,
+      etcdUrl: etcd.url,
       token,
       kubeconfigPath,
       crdVersion,
@@ -142,6 +162,7 @@ async function startControlPlane({
       crdDir,
       crds,
       logs,
+      kwokBinary,
       request,
     };
   } catch (err) {
@@ -154,4 +175,4 @@ async function startControlPlane({
   }
 }
 
-module.exports = { startControlPlane, kubernetesVersion, karpenterVersion };
+module.exports = { startControlPlane, kubernetesVersion, karpenterVersion, kwokVersion, KWOK_NODE_ANNOTATION };

@@ -185,6 +185,10 @@ const REQUESTS: Record<
   'GET /plans': () => ({ path: '/plans?kind=mesh' }),
   'GET /plans/:id': f => ({ path: `/plans/${f.meshPlanId}` }),
   'POST /plans/:id/apply': f => ({ path: `/plans/${f.meshPlanId}/apply` }),
+  'GET /nodeclaims': () => ({
+    path: `/nodeclaims?entityRef=${encodeURIComponent(trainingRun.entityRef)}`,
+  }),
+  'GET /provisioner': () => ({ path: '/provisioner' }),
 };
 
 describe('the authorization matrix: every fabric route × every kind of caller', () => {

@@ -10,10 +10,13 @@ import {
 } from '@internal/backstage-plugin-fabric-common';
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
+import { runController } from './controller';
 
 /** What the CLI talks to, injected so tests run it in-process against a real backend. */
 export interface CliIo {
   fetch: typeof fetch;
+  /** Stops a long-running command (the controller); default: SIGTERM or SIGINT. */
+  signal?: AbortSignal;
   env: Record<string, string | undefined>;
   out: { write(text: string): unknown };
   err: { write(text: string): unknown };
@@ -33,6 +36,10 @@ Usage:
   fabric plan island --file island.json
   fabric plan show <planId>
   fabric apply <planId> [--wait] [--timeout 600]
+  fabric controller --config app-config.yaml [--config more.yaml ...] [--identity <name>]
+                    runs the provisioner (pending GPU pods → nodes in any enrolled cell);
+                    needs fabric.provisioner.enabled, fabric.hub.kubernetes and an AWS
+                    estate in apply mode; one replica leads through a Lease
 
 Options:
   --url <url>       fabric backend (default $FABRIC_URL or http://localhost:7007)
@@ -72,6 +79,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
         wait: { type: 'boolean', default: false },
         timeout: { type: 'string', default: '600' },
         help: { type: 'boolean', short: 'h', default: false },
+        config: { type: 'string', multiple: true },
+        identity: { type: 'string' },
       },
     });
   } catch (error) {
@@ -86,6 +95,22 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   if (values.output !== 'json' && values.output !== 'text') {
     io.err.write(`--output must be json or text\n`);
     return 2;
+  }
+  if (positionals[0] === 'controller') {
+    if (!values.config?.length) {
+      io.err.write(`fabric controller needs at least one --config file\n\n${usage}`);
+      return 2;
+    }
+    const abort = new AbortController();
+    const stop = () => abort.abort();
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+    try {
+      return await runController({ configPaths: values.config, identity: values.identity }, { ...io, signal: io.signal ?? abort.signal });
+    } finally {
+      process.off('SIGTERM', stop);
+      process.off('SIGINT', stop);
+    }
   }
   const base = (values.url ?? io.env.FABRIC_URL ?? 'http://localhost:7007').replace(/\/$/, '');
   const token = values.token ?? io.env.FABRIC_TOKEN;

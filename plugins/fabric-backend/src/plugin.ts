@@ -3,7 +3,7 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AwsClientFactory, AwsRateLimits, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
+import { AwsClientFactory, AwsRateLimits, HubClusterReader, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -91,6 +91,14 @@ export const fabricPlugin = createBackendPlugin({
             permissions,
             logger,
             auditor,
+            hubCluster: hubCluster
+              ? new HubClusterReader({
+                  server: hubCluster.url,
+                  token: hubCluster.token,
+                  caData: hubCluster.caData,
+                  insecureSkipTlsVerify: hubCluster.insecureSkipTlsVerify,
+                })
+              : undefined,
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });

@@ -6,6 +6,7 @@
  * @packageDocumentation
  */
 export * from './annotations';
+export * from './hubCluster';
 export * from './permissions';
 export * from './placementRequest';
 export * from './plans';

@@ -25,6 +25,8 @@ export const REFUSAL_RULES = {
   'apply-in-progress': 'conflict',
   /** The placement is not placed, so it has no cells to provision. */
   'placement-not-placed': 'conflict',
+  /** The inventory snapshot a placement was planned on is no longer stored: plan it again. */
+  'inventory-snapshot-gone': 'conflict',
   /** The island has nothing the fabric created. */
   'nothing-to-remove': 'conflict',
   /** Two mesh VPCs overlap and cannot be peered. */

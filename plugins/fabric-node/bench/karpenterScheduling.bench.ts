@@ -89,6 +89,9 @@ async function main() {
     })),
   ];
   const path = writeResults(context, KARPENTER_RESULTS_NAME, {
+    // The two figures at the top level too, for readers that want just the number.
+    podsPerSecond: anchor.podsPerSec,
+    pods: anchor.podsPerOp,
     anchor,
     variants: variantResults,
     build: { karpenterVersion: run.karpenterVersion, goVersion: run.goVersion, binary: run.binary, buildWallSeconds: run.buildWallSeconds, recordedBuildSeconds: run.recordedBuildSeconds },

@@ -16,3 +16,7 @@ export * from './plan';
 export * from './network';
 export * from './islands';
 export * from './cells';
+export * from './provisioner/decide';
+export * from './provisioner/launch';
+export * from './provisioner/status';
+export * from './provisioner/controller';

@@ -14,7 +14,7 @@ export {
   fabricCapacityPickerValidation,
   type FabricCapacityPickerValue,
 } from './components/CapacityPicker';
-export { fabricApiRef, type FabricApi, type CapacityFilter } from './api/FabricApi';
+export { fabricApiRef, type FabricApi, type CapacityFilter, type NodeClaimFilter } from './api/FabricApi';
 // The wire types the client returns, defined once in the common package.
 export type {
   EstateResponse,

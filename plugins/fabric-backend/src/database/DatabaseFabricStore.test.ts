@@ -37,6 +37,22 @@ describe.each(databases.eachSupportedId())('DatabaseFabricStore on %p', database
     expect(latest.cells).toEqual(second.cells);
   });
 
+  it('serves a snapshot by id until it is pruned', async () => {
+    const { store } = await createStore();
+    const first = buildDemoInventory(new Date('2026-11-29T10:00:00Z'));
+    const firstId = await store.saveInventory(first, { keep: 2 });
+    await store.saveInventory(buildDemoInventory(new Date('2026-11-29T10:15:00Z')), { keep: 2 });
+
+    const read = (await store.getInventory(firstId)) as Inventory;
+    expect(read.id).toBe(firstId);
+    expect(read.takenAt).toBe('2026-11-29T10:00:00.000Z');
+    expect(read.instanceTypes).toEqual(first.instanceTypes);
+    await expect(store.getInventory('not-a-number')).resolves.toBeUndefined();
+
+    await store.saveInventory(buildDemoInventory(new Date('2026-11-29T10:30:00Z')), { keep: 2 });
+    await expect(store.getInventory(firstId)).resolves.toBeUndefined();
+  });
+
   it('stores placements and lists them per entity, newest first', async () => {
     const { store } = await createStore();
     const record = (id: string, entityRef: string, createdAt: string): PlacementRecord => ({

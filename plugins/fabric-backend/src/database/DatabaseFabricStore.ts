@@ -63,6 +63,14 @@ export class DatabaseFabricStore implements FabricStore, PlacementStore {
     return { ...(JSON.parse(row.inventory) as Inventory), id: String(row.id) };
   }
 
+  async getInventory(id: string): Promise<Inventory | undefined> {
+    // Snapshot ids are the table's integer keys; anything else names no snapshot.
+    if (!/^\d{1,15}$/.test(id)) return undefined;
+    const row = await this.db('fabric_inventory_snapshots').where({ id: Number(id) }).select('id', 'inventory').first();
+    if (!row) return undefined;
+    return { ...(JSON.parse(row.inventory) as Inventory), id: String(row.id) };
+  }
+
   async listInventories() {
     const rows = await this.db('fabric_inventory_snapshots')
       .select('id', 'taken_at', 'source', 'offering_count')

@@ -6,6 +6,8 @@ export interface FabricStore {
   saveInventory(inventory: Inventory, options?: { keep?: number }): Promise<string>;
   /** The newest snapshot, if any. */
   latestInventory(): Promise<Inventory | undefined>;
+  /** One snapshot by id; undefined once pruned (or never stored). */
+  getInventory(id: string): Promise<Inventory | undefined>;
   /** Ids and times of the stored snapshots, newest first. */
   listInventories(): Promise<Array<{ id: string; takenAt: string; source: string; offeringCount: number }>>;
 }

@@ -52,6 +52,11 @@ export class EstateService {
     return (await this.deps.store.latestInventory()) ?? this.refresh();
   }
 
+  /** A stored snapshot by id (what a placement was planned on); undefined once pruned. */
+  snapshot(id: string): Promise<Inventory | undefined> {
+    return this.deps.store.getInventory(id);
+  }
+
   /** Accounts and cells with their health, for the estate page and `GET /estate`. */
   async view(): Promise<EstateResponse> {
     const inventory = await this.inventory();

@@ -4,6 +4,7 @@ import {
   PlacementRecord,
 } from '@internal/backstage-plugin-fabric-common';
 import {
+  compiledObjects,
   compilePlacement,
   FabricConfig,
   InsufficientCapacityCache,
@@ -14,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { PlacementStore } from '../database/FabricStore';
 import { placementRefusal } from './engineRefusals';
 import { EstateService } from './EstateService';
+import { hubAccountId } from './plans/planningDeps';
 
 /**
  * Plans placements on the current inventory, compiles the placed ones to Kubernetes
@@ -68,8 +70,9 @@ export class PlacementService {
       const compiled = compilePlacement(record.placement, inventory, {
         clusterName: hub.clusterName,
         nodeRoleName: hub.nodeRoleName,
+        hubAccountId: hubAccountId(this.deps.config),
       });
-      const objects = [...compiled.ec2NodeClasses, ...compiled.nodePools];
+      const objects = compiledObjects(compiled);
       record.artifacts = {
         podScheduling: compiled.podScheduling as unknown as Record<string, unknown>,
         objects: objects.map(o => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name })),

@@ -29,7 +29,13 @@ describe('placements REST API on the demo estate', () => {
     expect(new Set(record.placement.chosen.map((c: any) => c.azId)).size).toBe(1);
     expect(record.placement.reasons.length).toBeGreaterThan(0);
     expect(record.inventorySource).toBe('demo');
-    expect(record.artifacts.objects.map((o: any) => o.kind).sort()).toEqual(['EC2NodeClass', 'NodePool']);
+    // The demo hub's cell is the hub Karpenter's (EC2NodeClass); member cells are the fabric provisioner's.
+    const cells = [...new Set(record.placement.chosen.map((c: any) => c.accountId))] as string[];
+    const kinds = record.artifacts.objects.map((o: any) => o.kind);
+    expect(kinds.filter((k: string) => k === 'NodePool')).toHaveLength(cells.length);
+    expect(kinds.filter((k: string) => k === 'EC2NodeClass')).toHaveLength(cells.includes('111111111111') ? 1 : 0);
+    expect(kinds.filter((k: string) => k === 'FabricNodeClass')).toHaveLength(cells.filter(a => a !== '111111111111').length);
+    expect(kinds.indexOf('NodePool')).toBe(kinds.length - cells.length);
     expect(record.artifacts.yaml).toContain('kind: NodePool');
     expect(record.artifacts.yaml).toContain(record.placement.chosen[0].azId);
 
@@ -86,6 +92,68 @@ describe('placements REST API on the demo estate', () => {
     expect((await request(server).get('/api/fabric/placements/not-a-uuid')).status).toBe(400);
     const missing = await request(server).get('/api/fabric/placements/00000000-0000-4000-8000-000000000000');
     expect(missing.status).toBe(404);
+  });
+
+  it('provisions from the inventory snapshot the placement was planned on, not a newer one', async () => {
+    const server = await startFabric();
+    const record = (await request(server).post('/api/fabric/placements').send(trainingRun)).body;
+    expect((await request(server).post('/api/fabric/refresh')).status).toBe(200);
+    const newest = (await request(server).get('/api/fabric/estate')).body.snapshot;
+    expect(newest).not.toBe(record.inventorySnapshot);
+
+    const planned = await request(server).post(`/api/fabric/placements/${record.id}/provision`);
+    expect(planned.status).toBe(201);
+    expect(planned.body.details.inventorySnapshot).toBe(record.inventorySnapshot);
+    // The plan applies exactly the objects the person reviewed with the placement.
+    const applied = planned.body.plan.steps.at(-1).input.objects;
+    expect(applied.map((o: any) => ({ apiVersion: o.apiVersion, kind: o.kind, name: o.metadata.name }))).toEqual(record.artifacts.objects);
+  });
+
+  it('answers 409 telling the person to plan again once the reviewed snapshot is pruned', async () => {
+    const server = await startFabric();
+    const record = (await request(server).post('/api/fabric/placements').send(trainingRun)).body;
+    // The store keeps the newest 20 snapshots: 20 discoveries later the placement's is gone.
+    for (let i = 0; i < 20; i++) expect((await request(server).post('/api/fabric/refresh')).status).toBe(200);
+    const res = await request(server).post(`/api/fabric/placements/${record.id}/provision`);
+    expect(res.status).toBe(409);
+    expect(res.body.error.message).toContain(`inventory snapshot ${record.inventorySnapshot}`);
+    expect(res.body.error.message).toContain('plan the placement again');
+  });
+
+  it('plans the subnets and security group of each cell given a network, and only for cells of the placement', async () => {
+    const server = await startFabric();
+    // 128 H100s: the hub's capacity block and on-demand, and research's on-demand, in one AZ-ID.
+    const bigRun = { ...trainingRun, gpu: { family: 'p5', gpusPerNode: 8, totalGpus: 128 } };
+    const record = (await request(server).post('/api/fabric/placements').send(bigRun)).body;
+    expect(record.artifacts.objects.map((o: any) => o.kind)).toEqual(['EC2NodeClass', 'FabricNodeClass', 'NodePool', 'NodePool']);
+    const member = record.placement.chosen.find((c: any) => c.accountId !== '111111111111');
+    const azId = record.placement.chosen[0].azId;
+    const planned = await request(server)
+      .post(`/api/fabric/placements/${record.id}/provision`)
+      .send({ networks: [{ accountId: member.accountId, region: member.region, vpcId: 'vpc-0123456789abcdef0', subnetCidrs: { [azId]: '10.1.0.0/20' } }] });
+    expect(planned.status).toBe(201);
+    const steps = planned.body.plan.steps;
+    expect(steps.map((s: any) => s.type)).toEqual([
+      'cells:EnsureSubnet',
+      'cells:EnsureSecurityGroup',
+      'ec2:AuthorizeSecurityGroupSelfReference',
+      'kubernetes:ServerSideApply',
+    ]);
+    expect(steps[0].cell).toEqual({ accountId: member.accountId, region: member.region });
+    expect(steps[0].input).toMatchObject({ VpcId: 'vpc-0123456789abcdef0', AvailabilityZoneId: azId, CidrBlock: '10.1.0.0/20' });
+    // The hub's cell was given no network: the plan says its selectors need tagged resources.
+    expect(planned.body.details.cellsWithoutNetwork.map((c: any) => c.cell)).toEqual([`111111111111/${member.region}`]);
+
+    const wrongCell = await request(server)
+      .post(`/api/fabric/placements/${record.id}/provision`)
+      .send({ networks: [{ accountId: '999999999999', region: 'eu-west-1', vpcId: 'vpc-0123456789abcdef0' }] });
+    expect(wrongCell.status).toBe(400);
+    expect(wrongCell.body.error.message).toContain('has no cell 999999999999/eu-west-1');
+    const badVpc = await request(server)
+      .post(`/api/fabric/placements/${record.id}/provision`)
+      .send({ networks: [{ accountId: member.accountId, region: member.region, vpcId: 'my-vpc' }] });
+    expect(badVpc.status).toBe(400);
+    expect(badVpc.body.error.message).toContain('vpcId');
   });
 
   it('requires fabric.placement.create to plan', async () => {

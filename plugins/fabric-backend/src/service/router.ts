@@ -5,6 +5,7 @@ import {
   PermissionsService,
 } from '@backstage/backend-plugin-api';
 import { NotFoundError } from '@backstage/errors';
+import { HubClusterReader } from '@internal/backstage-plugin-fabric-node';
 import express from 'express';
 import Router from 'express-promise-router';
 import { DatabaseWorkloadStore } from '../database/DatabaseWorkloadStore';
@@ -14,6 +15,7 @@ import { PlacementService } from './PlacementService';
 import { Planning } from './plans';
 import { capacityRoutes } from './routes/capacityRoutes';
 import { estateRoutes } from './routes/estateRoutes';
+import { hubClusterRoutes } from './routes/hubClusterRoutes';
 import { islandsRoutes } from './routes/islandsRoutes';
 import { meshRoutes } from './routes/meshRoutes';
 import { placementsRoutes } from './routes/placementsRoutes';
@@ -32,6 +34,8 @@ export interface RouterOptions {
   httpAuth: HttpAuthService;
   permissions: PermissionsService;
   logger: LoggerService;
+  /** Reads the provisioner's state from the hub cluster; absent without `fabric.hub.kubernetes`. */
+  hubCluster?: HubClusterReader;
 }
 
 /** The fabric REST API, mounted at /api/fabric. */
@@ -50,6 +54,7 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   router.use(meshRoutes({ mesh, runner, helpers }));
   router.use(islandsRoutes({ estate, islands, runner, store, helpers }));
   router.use(plansRoutes({ runner, helpers }));
+  router.use(hubClusterRoutes({ reader: options.hubCluster, store, helpers }));
 
   // Unknown fabric routes answer in JSON like every other error, not with the app's HTML.
   router.use((req, _res) => {

@@ -54,6 +54,38 @@ describe('planCellProvisioning', () => {
     expect((plan.steps[0].input as any).objects.map((o: any) => o.kind)).toEqual(['EC2NodeClass', 'NodePool']);
   });
 
+  it('creates or adopts each given cell\'s subnets and security group before applying the node classes and pools', () => {
+    const need = {
+      cell: { accountId: '222222222222', region: 'us-west-2' },
+      azIds: ['usw2-az3', 'usw2-az2'],
+      subnetTags: { 'fabric.cloudspectra.io/cell': '222222222222.us-west-2' },
+      securityGroupTags: { 'fabric.cloudspectra.io/cell': '222222222222.us-west-2' },
+    };
+    const plan = planCellProvisioning({
+      planId: 'p',
+      owner: 'user:default/a',
+      placementId: 'x',
+      clusterName: 'fabric-hub',
+      ec2NodeClasses: [object('EC2NodeClass', 'a')],
+      fabricNodeClasses: [object('FabricNodeClass', 'b')],
+      nodePools: [object('NodePool', 'a'), object('NodePool', 'b')],
+      networks: [{ need, network: { vpcId: 'vpc-1', subnetCidrs: { 'usw2-az3': '10.0.0.0/20' } } }],
+    });
+    expect(plan.steps.map(s => [s.type, (s.input as any).AvailabilityZoneId])).toEqual([
+      ['cells:EnsureSubnet', 'usw2-az2'],
+      ['cells:EnsureSubnet', 'usw2-az3'],
+      ['cells:EnsureSecurityGroup', undefined],
+      ['ec2:AuthorizeSecurityGroupSelfReference', undefined],
+      ['kubernetes:ServerSideApply', undefined],
+    ]);
+    expect(plan.steps[0].input).toMatchObject({ VpcId: 'vpc-1', SelectorTags: [{ Key: 'fabric.cloudspectra.io/cell', Value: '222222222222.us-west-2' }] });
+    expect(plan.steps[0].input).not.toHaveProperty('CidrBlock');
+    expect(plan.steps[1].input).toMatchObject({ CidrBlock: '10.0.0.0/20' });
+    const apply = plan.steps[4];
+    expect(apply.dependsOn).toEqual(plan.steps.slice(0, 4).map(s => s.key));
+    expect((apply.input as any).objects.map((o: any) => o.kind)).toEqual(['EC2NodeClass', 'FabricNodeClass', 'NodePool', 'NodePool']);
+  });
+
   it('refuses a placement with nothing to provision', () => {
     expect(() =>
       planCellProvisioning({ planId: 'p', owner: 'o', placementId: 'x', clusterName: 'c', ec2NodeClasses: [], nodePools: [] }),

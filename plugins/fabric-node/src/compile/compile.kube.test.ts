@@ -1,13 +1,14 @@
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve as resolvePath } from 'node:path';
 import { promisify } from 'node:util';
 import { ChosenOffering, Inventory, Placement } from '@internal/backstage-plugin-fabric-common';
 import { ControlPlane, startControlPlane } from '@internal/fabric-test-tooling';
 import { KubernetesApiError, KubernetesApplier, KubernetesObject } from '../kubernetes';
 import { demoPlacements } from './__testUtils__/demoPlacements';
-import { CompiledPlacement, compilePlacement } from './compilePlacement';
+import { CompiledPlacement, compiledObjects, compilePlacement } from './compilePlacement';
 import {
   CAPACITY_TYPE_LABEL,
   CELL_LABEL,
@@ -22,7 +23,10 @@ import { toYaml, toYamlDocument } from './toYaml';
 // The kube step of `npm test` builds the plane; a cold build here would take minutes.
 jest.setTimeout(15 * 60_000);
 
-const options = { clusterName: 'fabric-hub', nodeRoleName: 'KarpenterNodeRole-fabric-hub' };
+// The demo estate's hub: its cells compile to EC2NodeClasses, the others to FabricNodeClasses.
+const options = { clusterName: 'fabric-hub', nodeRoleName: 'KarpenterNodeRole-fabric-hub', hubAccountId: '111111111111' };
+const FABRIC_NODE_CLASS_CRD = 'fabricnodeclasses.fabric.cloudspectra.io';
+const FABRIC_NODE_CLASS_CRD_FILE = resolvePath(__dirname, '../../../../deploy/crds/fabric.cloudspectra.io_fabricnodeclasses.yaml');
 const TEST_LABEL = 'fabric-test/case';
 
 describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and kube-scheduler', () => {
@@ -36,16 +40,36 @@ describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and
   beforeAll(async () => {
     plane = await startControlPlane();
     applier = new KubernetesApplier({ server: plane.server, token: plane.token, insecureSkipTlsVerify: true });
+    await ensureFabricNodeClassCrd();
   });
+
+  /** The plane installs the repo's CRDs; an older plane gets the FabricNodeClass CRD from deploy/crds here. */
+  async function ensureFabricNodeClassCrd() {
+    if (plane.crds.includes(FABRIC_NODE_CLASS_CRD)) return;
+    if (!existsSync(FABRIC_NODE_CLASS_CRD_FILE)) {
+      throw new Error(`The FabricNodeClass CRD is neither on the test plane nor in ${FABRIC_NODE_CLASS_CRD_FILE}`);
+    }
+    const { stdout } = await promisify(execFile)(plane.binary, ['yaml2json', FABRIC_NODE_CLASS_CRD_FILE]);
+    const created = await plane.request('POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', JSON.parse(stdout));
+    expect(created.status).toBe(201);
+    for (let attempt = 0; ; attempt++) {
+      const read = await plane.request('GET', `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${FABRIC_NODE_CLASS_CRD}`);
+      const conditions: Array<{ type: string; status: string }> = read.body?.status?.conditions ?? [];
+      if (conditions.some(c => c.type === 'Established' && c.status === 'True')) return;
+      if (attempt > 300) throw new Error(`CRD ${FABRIC_NODE_CLASS_CRD} never became Established`);
+      await new Promise(r => setTimeout(r, 100));
+    }
+  }
 
   afterAll(async () => {
     await plane?.stop();
   });
 
-  describe('(a) every NodePool and EC2NodeClass passes the CRDs, CEL rules included', () => {
+  describe('(a) every NodePool, EC2NodeClass and FabricNodeClass passes the CRDs, CEL rules included', () => {
     it.each(Object.keys(placements))('%s', async intent => {
-      const { nodePools, ec2NodeClasses } = compiled[intent];
-      for (const object of [...ec2NodeClasses, ...nodePools]) {
+      const { nodePools, ec2NodeClasses, fabricNodeClasses } = compiled[intent];
+      expect(nodePools).toHaveLength(ec2NodeClasses.length + fabricNodeClasses.length);
+      for (const object of compiledObjects(compiled[intent])) {
         const applied = await applier.apply(object as unknown as KubernetesObject);
         expect(applied.metadata.name).toBe(object.metadata.name);
       }
@@ -55,8 +79,15 @@ describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and
         expect(read.spec.placementGroupSelector).toEqual(nodeClass.spec.placementGroupSelector);
         expect(read.spec.capacityReservationSelectorTerms).toEqual(nodeClass.spec.capacityReservationSelectorTerms);
       }
+      for (const nodeClass of fabricNodeClasses) {
+        // Read back whole: the structural schema would prune any field the CRD does not know.
+        const read = await applier.get<any>(nodeClass as unknown as KubernetesObject);
+        expect(read.spec).toEqual(nodeClass.spec);
+      }
       for (const pool of nodePools) {
         const read = await applier.get<any>(pool as unknown as KubernetesObject);
+        expect(read.spec.template.spec.nodeClassRef).toEqual(pool.spec.template.spec.nodeClassRef);
+        expect(read.spec.template.spec.startupTaints).toEqual(pool.spec.template.spec.startupTaints);
         expect(read.spec.disruption).toEqual(pool.spec.disruption);
         expect(read.spec.limits).toEqual(pool.spec.limits);
         expect(read.spec.template.spec.requirements).toEqual(pool.spec.template.spec.requirements);
@@ -65,6 +96,18 @@ describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and
       const again = await applier.apply<any>(nodePools[0] as unknown as KubernetesObject);
       const before = await applier.get<any>(nodePools[0] as unknown as KubernetesObject);
       expect(again.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    });
+
+    it('a member account\'s gang class names its island with the shared placement group id, and the CRD takes it', async () => {
+      const gang = compilePlacement(placements['tightly-coupled'], inventory, {
+        ...options,
+        island: { id: 'island-7', placementGroupId: 'pg-0123456789abcdef0' },
+      });
+      const [member] = gang.fabricNodeClasses;
+      expect(member.spec).toMatchObject({ island: 'island-7', placementGroupId: 'pg-0123456789abcdef0' });
+      for (const object of compiledObjects(gang)) await applier.apply(object as unknown as KubernetesObject);
+      const read = await applier.get<any>(member as unknown as KubernetesObject);
+      expect(read.spec).toEqual(member.spec);
     });
 
     it('the CRD really checks: a primary EFA-only interface is refused by its CEL rule', async () => {
@@ -78,7 +121,7 @@ describe('compiled placements against a real kube-apiserver (Karpenter CRDs) and
     });
 
     it('toYaml output is what the objects are: sigs.k8s.io/yaml reads it back, and the apiserver applies it', async () => {
-      const objects = [...compiled['tightly-coupled'].ec2NodeClasses, ...compiled['tightly-coupled'].nodePools, compiled.throughput.podScheduling];
+      const objects = [...compiledObjects(compiled['tightly-coupled']), compiled.throughput.podScheduling];
       const dir = await mkdtemp(join(tmpdir(), 'fabric-yaml-'));
       try {
         const file = join(dir, 'placement.yaml');

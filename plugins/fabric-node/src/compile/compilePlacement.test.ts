@@ -5,25 +5,41 @@ import { demoNow, demoPlacements } from './__testUtils__/demoPlacements';
 import { compilePlacement } from './compilePlacement';
 import { efaNetworkInterfaces } from './karpenter';
 
-const options = { clusterName: 'fabric-hub', nodeRoleName: 'KarpenterNodeRole-fabric-hub' };
+/** The demo estate's hub account: its cells are the hub Karpenter's, the others the fabric provisioner's. */
+const HUB = '111111111111';
+const options = { clusterName: 'fabric-hub', nodeRoleName: 'KarpenterNodeRole-fabric-hub', hubAccountId: HUB };
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 describe('compilePlacement', () => {
   const { inventory, placements } = demoPlacements();
   const vcpus = (type: string) => inventory.instanceTypes.find(t => t.instanceType === type)!.vcpus;
 
-  it.each(Object.keys(placements))('%s: one NodePool + EC2NodeClass per chosen cell, named and labelled safely', intent => {
+  it.each(Object.keys(placements))('%s: one NodePool per chosen cell with its node class, named and labelled safely', intent => {
     const placement = placements[intent];
     const compiled = compilePlacement(placement, inventory, options);
     const cells = [...new Set(placement.chosen.map(c => `${c.accountId}.${c.region}`))].sort();
     expect(compiled.nodePools.map(p => p.metadata.labels!['fabric.cloudspectra.io/cell'])).toEqual(cells);
-    expect(compiled.ec2NodeClasses.map(c => c.metadata.name)).toEqual(compiled.nodePools.map(p => p.metadata.name));
+    // The hub account's cells get an EC2NodeClass, every other cell a FabricNodeClass, never both.
+    const hubPools = compiled.nodePools.filter(p => p.metadata.labels!['fabric.cloudspectra.io/cell'].startsWith(`${HUB}.`));
+    const memberPools = compiled.nodePools.filter(p => !hubPools.includes(p));
+    expect(compiled.ec2NodeClasses.map(c => c.metadata.name)).toEqual(hubPools.map(p => p.metadata.name));
+    expect(compiled.fabricNodeClasses.map(c => c.metadata.name)).toEqual(memberPools.map(p => p.metadata.name));
     for (const pool of compiled.nodePools) {
       expect(pool.metadata.name).toMatch(DNS_LABEL);
       expect(pool.metadata.name.length).toBeLessThanOrEqual(63);
       const cellValue = pool.metadata.labels!['fabric.cloudspectra.io/cell'];
       expect(pool.metadata.name).toBe(`fabric-${compiled.name}-${cellValue.replace('.', '-')}`);
-      expect(pool.spec.template.spec.nodeClassRef).toEqual({ group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.metadata.name });
+      const hub = hubPools.includes(pool);
+      expect(pool.spec.template.spec.nodeClassRef).toEqual(
+        hub
+          ? { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.metadata.name }
+          : { group: 'fabric.cloudspectra.io', kind: 'FabricNodeClass', name: pool.metadata.name },
+      );
+      // Fabric nodes start tainted until the provisioner has labelled them, with their pool.
+      expect(pool.spec.template.spec.startupTaints).toEqual(
+        hub ? undefined : [{ key: 'fabric.cloudspectra.io/unregistered', effect: 'NoSchedule' }],
+      );
+      expect(pool.spec.template.metadata!.labels!['fabric.cloudspectra.io/nodepool']).toBe(hub ? undefined : pool.metadata.name);
       for (const value of Object.values(pool.spec.template.metadata!.labels!)) expect(value).not.toContain('/');
 
       const cell = pool.metadata.labels!['fabric.cloudspectra.io/cell'];
@@ -46,8 +62,29 @@ describe('compilePlacement', () => {
       expect(nodeClass.spec.securityGroupSelectorTerms[0].tags!['fabric.cloudspectra.io/cell']).toBe(cell);
       expect(nodeClass.spec.tags).toMatchObject({ 'fabric.cloudspectra.io/cluster': 'fabric-hub' });
     }
+    for (const nodeClass of compiled.fabricNodeClasses) {
+      const cell = nodeClass.metadata.labels!['fabric.cloudspectra.io/cell'];
+      const members = placement.chosen.filter(c => `${c.accountId}.${c.region}` === cell);
+      expect(nodeClass.apiVersion).toBe('fabric.cloudspectra.io/v1alpha1');
+      expect(nodeClass.spec).toMatchObject({
+        accountId: members[0].accountId,
+        region: members[0].region,
+        azIds: [...new Set(members.map(c => c.azId))].sort(),
+        role: 'KarpenterNodeRole-fabric-hub',
+      });
+      expect(nodeClass.spec.subnetSelectorTerms[0].tags!['fabric.cloudspectra.io/cell']).toBe(cell);
+      expect(nodeClass.spec.securityGroupSelectorTerms[0].tags!['fabric.cloudspectra.io/cell']).toBe(cell);
+      expect(nodeClass.spec.tags).toMatchObject({ 'fabric.cloudspectra.io/cluster': 'fabric-hub', 'fabric.cloudspectra.io/cell': cell });
+    }
     // The same placement always compiles to the same objects.
     expect(compilePlacement(placement, inventory, options)).toEqual(compiled);
+  });
+
+  it('makes every cell a fabric cell when the hub account is unknown', () => {
+    const { hubAccountId: _hub, ...withoutHub } = options;
+    const compiled = compilePlacement(placements['tightly-coupled'], inventory, withoutHub);
+    expect(compiled.ec2NodeClasses).toEqual([]);
+    expect(compiled.fabricNodeClasses.map(c => c.spec.accountId)).toEqual(['111111111111', '222222222222']);
   });
 
   it('gives pods one affinity term per (cell, type, capacity type), best first', () => {
@@ -94,18 +131,24 @@ describe('compilePlacement', () => {
     });
     expect(scheduling.topologySpreadConstraints).toBeUndefined();
 
-    const [hub, research] = compiled.ec2NodeClasses;
+    const [hub] = compiled.ec2NodeClasses;
+    const [research] = compiled.fabricNodeClasses;
     expect(hub.metadata.labels!['fabric.cloudspectra.io/cell']).toBe('111111111111.us-east-1');
     expect(research.metadata.labels!['fabric.cloudspectra.io/cell']).toBe('222222222222.us-east-1');
     expect(hub.spec.capacityReservationSelectorTerms).toEqual([{ id: 'cr-0demo5b1ock00001' }]);
-    expect(research.spec.capacityReservationSelectorTerms).toBeUndefined();
-    for (const nodeClass of compiled.ec2NodeClasses) {
-      expect(nodeClass.spec.placementGroupSelector).toEqual({ name: 'fabric-island-use1-az4' });
+    expect(hub.spec.placementGroupSelector).toEqual({ name: 'fabric-island-use1-az4' });
+    // p5.48xlarge: 32 cards, 32 EFA → ENA primary + EFA-only on card 0, then one per card.
+    expect(hub.spec.networkInterfaces).toHaveLength(33);
+    // The member account launches through the island's launch template, which carries
+    // the EFA layout and the placement group.
+    expect(research.spec).toMatchObject({ azIds: ['use1-az4'], launchTemplate: { name: 'fabric-island-use1-az4-p5.48xlarge' } });
+    // Without the shared group's id the class cannot name the island: members resolve groups by id only.
+    expect(research.spec.island).toBeUndefined();
+    expect(research.spec.placementGroupId).toBeUndefined();
+    for (const nodeClass of [...compiled.ec2NodeClasses, ...compiled.fabricNodeClasses]) {
       expect(nodeClass.spec.subnetSelectorTerms).toEqual([
         { tags: { 'fabric.cloudspectra.io/cell': nodeClass.metadata.labels!['fabric.cloudspectra.io/cell'], 'fabric.cloudspectra.io/island': 'use1-az4' } },
       ]);
-      // p5.48xlarge: 32 cards, 32 EFA → ENA primary + EFA-only on card 0, then one per card.
-      expect(nodeClass.spec.networkInterfaces).toHaveLength(33);
     }
     for (const pool of compiled.nodePools) {
       expect(pool.spec.template.spec.taints).toEqual([
@@ -131,7 +174,9 @@ describe('compilePlacement', () => {
       ...options,
       island: { id: 'island-7', placementGroupId: 'pg-0123456789abcdef0' },
     });
-    expect(compiled.ec2NodeClasses[1].spec.placementGroupSelector).toEqual({ id: 'pg-0123456789abcdef0' });
+    expect(compiled.ec2NodeClasses[0].spec.placementGroupSelector).toEqual({ id: 'pg-0123456789abcdef0' });
+    expect(compiled.fabricNodeClasses[0].spec.placementGroupId).toBe('pg-0123456789abcdef0');
+    expect(compiled.fabricNodeClasses[0].spec.island).toBe('island-7');
     expect(compiled.podScheduling.nodeSelector!['fabric.cloudspectra.io/island']).toBe('island-7');
   });
 

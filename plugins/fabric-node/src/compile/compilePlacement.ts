@@ -1,12 +1,30 @@
 import { ChosenOffering, InstanceTypeInfo, Inventory, Placement } from '@internal/backstage-plugin-fabric-common';
 import { compareStrings } from '../placement/candidates';
-import { DisruptionBudget, EC2NodeClass, efaNetworkInterfaces, NodePool, NodeSelectorRequirement, Taint } from './karpenter';
+import { islandLaunchTemplateName } from '../islands/planIsland';
+import {
+  FABRIC_NODE_CLASS_GROUP,
+  FABRIC_NODE_CLASS_KIND,
+  FABRIC_NODE_CLASS_VERSION,
+  FABRIC_STARTUP_TAINT,
+  FabricNodeClassSpec,
+} from '../provisioner/types';
+import {
+  DisruptionBudget,
+  EC2NodeClass,
+  efaNetworkInterfaces,
+  FabricNodeClass,
+  NodeClassRef,
+  NodePool,
+  NodeSelectorRequirement,
+  Taint,
+} from './karpenter';
 import {
   CAPACITY_TYPE_LABEL,
   CELL_LABEL,
   cellLabelValue,
   CLUSTER_TAG,
   ENTITY_TAG,
+  FABRIC_NODEPOOL_LABEL,
   GANG_SCHEDULING_GATE,
   INSTANCE_TYPE_LABEL,
   INTENT_LABEL,
@@ -22,8 +40,19 @@ import {
 export interface CompileOptions {
   /** EKS cluster the NodePools serve; tagged onto instances for cost and audit. */
   clusterName: string;
-  /** IAM role the nodes use (EC2NodeClass.spec.role). */
+  /** IAM role the nodes use (EC2NodeClass.spec.role, FabricNodeClass.spec.role). */
   nodeRoleName: string;
+  /**
+   * The account the hub cluster (and so the hub's own Karpenter) runs in: the estate's
+   * account with role `hub`. Its cells compile to EC2NodeClass pools for that Karpenter;
+   * every other account's cells to FabricNodeClass pools the fabric provisioner launches.
+   * When it is unknown every cell is a fabric cell: Karpenter launches only in its own
+   * account, so an EC2NodeClass for a cell it cannot reach would leave NodeClaims failing,
+   * while the fabric provisioner reaches every enrolled account, the hub's included.
+   */
+  hubAccountId?: string;
+  /** Instance profile of member-account nodes (FabricNodeClass.spec.instanceProfile), if not derived from the role. */
+  memberInstanceProfile?: string;
   /** EKS-optimized AMI alias, `family@version`. Default `al2023@latest`. */
   amiAlias?: string;
   /** Namespace the workload's pods live in. Default `default`. */
@@ -33,7 +62,16 @@ export interface CompileOptions {
    * the name `fabric-island-<azId>`. Member accounts must pass `placementGroupId`: a
    * RAM-shared cluster placement group is usable by participants only by its GroupId.
    */
-  island?: { id: string; placementGroupId?: string; placementGroupName?: string };
+  island?: {
+    id: string;
+    placementGroupId?: string;
+    placementGroupName?: string;
+    /**
+     * The member accounts' EFA launch template (FabricNodeClass.spec.launchTemplate).
+     * Default: the island plan's `fabric-island-<id>-<instance type>`.
+     */
+    launchTemplate?: { id?: string; name?: string; version?: string };
+  };
 }
 
 export interface Toleration {
@@ -74,7 +112,15 @@ export interface CompiledPlacement {
   namespace: string;
   podScheduling: PodScheduling;
   nodePools: NodePool[];
+  /** Node classes of the hub account's cells, for the hub's own Karpenter. */
   ec2NodeClasses: EC2NodeClass[];
+  /** Node classes of member-account cells, for the fabric provisioner. */
+  fabricNodeClasses: FabricNodeClass[];
+}
+
+/** Every compiled Kubernetes object in apply order: node classes before the NodePools naming them. */
+export function compiledObjects(compiled: CompiledPlacement): Array<EC2NodeClass | FabricNodeClass | NodePool> {
+  return [...compiled.ec2NodeClasses, ...compiled.fabricNodeClasses, ...compiled.nodePools];
 }
 
 /**
@@ -120,6 +166,7 @@ export function compilePlacement(placement: Placement, inventory: Inventory, opt
   const cells = groupBy(placement.chosen, c => `${c.accountId}|${c.region}`);
   const nodePools: NodePool[] = [];
   const ec2NodeClasses: EC2NodeClass[] = [];
+  const fabricNodeClasses: FabricNodeClass[] = [];
   for (const members of cells) {
     const cell = { accountId: members[0].accountId, region: members[0].region };
     const cellValue = cellLabelValue(cell);
@@ -129,31 +176,69 @@ export function compilePlacement(placement: Placement, inventory: Inventory, opt
     const reservations = unique(members.flatMap(c => (c.reservationId ? [c.reservationId] : [])));
     const instanceTypes = unique(members.map(c => c.instanceType));
 
-    ec2NodeClasses.push({
-      apiVersion: 'karpenter.k8s.aws/v1',
-      kind: 'EC2NodeClass',
-      metadata: { name: objectName, labels: objectLabels },
-      spec: {
-        role: options.nodeRoleName,
-        amiSelectorTerms: [{ alias: options.amiAlias ?? 'al2023@latest' }],
+    const tags = {
+      [CELL_LABEL]: cellValue,
+      [PLACEMENT_LABEL]: name,
+      [CLUSTER_TAG]: options.clusterName,
+      [ENTITY_TAG]: placement.request.entityRef,
+    };
+    const fabricCell = cell.accountId !== options.hubAccountId;
+    let nodeClassRef: NodeClassRef;
+    if (fabricCell) {
+      nodeClassRef = { group: FABRIC_NODE_CLASS_GROUP, kind: FABRIC_NODE_CLASS_KIND, name: objectName };
+      const spec: FabricNodeClassSpec = {
+        accountId: cell.accountId,
+        region: cell.region,
+        azIds: unique(members.map(c => c.azId)),
         subnetSelectorTerms: [{ tags: selectorTags }],
         securityGroupSelectorTerms: [{ tags: selectorTags }],
-        tags: {
-          [CELL_LABEL]: cellValue,
-          [PLACEMENT_LABEL]: name,
-          [CLUSTER_TAG]: options.clusterName,
-          [ENTITY_TAG]: placement.request.entityRef,
-        },
         ...(island
           ? {
-              placementGroupSelector: island.placementGroup,
-              // A gang is one instance type (the solver guarantees it), so one layout fits.
-              networkInterfaces: efaNetworkInterfaces(infoOf(instanceTypes[0])),
+              // The island plan's launch template carries the EFA layout and the placement
+              // group by GroupId, so it alone launches a gang member correctly.
+              launchTemplate: options.island?.launchTemplate ?? {
+                name: islandLaunchTemplateName(island.id, instanceTypes[0]),
+              },
+              // The class names its island only with the group it launches into: a member
+              // account cannot resolve a placement group by name, and the CRD insists.
+              ...(options.island?.placementGroupId
+                ? { island: island.id, placementGroupId: options.island.placementGroupId }
+                : {}),
             }
           : {}),
-        ...(reservations.length ? { capacityReservationSelectorTerms: reservations.map(id => ({ id })) } : {}),
-      },
-    });
+        role: options.nodeRoleName,
+        ...(options.memberInstanceProfile ? { instanceProfile: options.memberInstanceProfile } : {}),
+        tags,
+      };
+      fabricNodeClasses.push({
+        apiVersion: `${FABRIC_NODE_CLASS_GROUP}/${FABRIC_NODE_CLASS_VERSION}` as FabricNodeClass['apiVersion'],
+        kind: FABRIC_NODE_CLASS_KIND,
+        metadata: { name: objectName, labels: objectLabels },
+        spec,
+      });
+    } else {
+      nodeClassRef = { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: objectName };
+      ec2NodeClasses.push({
+        apiVersion: 'karpenter.k8s.aws/v1',
+        kind: 'EC2NodeClass',
+        metadata: { name: objectName, labels: objectLabels },
+        spec: {
+          role: options.nodeRoleName,
+          amiSelectorTerms: [{ alias: options.amiAlias ?? 'al2023@latest' }],
+          subnetSelectorTerms: [{ tags: selectorTags }],
+          securityGroupSelectorTerms: [{ tags: selectorTags }],
+          tags,
+          ...(island
+            ? {
+                placementGroupSelector: island.placementGroup,
+                // A gang is one instance type (the solver guarantees it), so one layout fits.
+                networkInterfaces: efaNetworkInterfaces(infoOf(instanceTypes[0])),
+              }
+            : {}),
+          ...(reservations.length ? { capacityReservationSelectorTerms: reservations.map(id => ({ id })) } : {}),
+        },
+      });
+    }
 
     const limits: Record<string, string> = {
       cpu: String(sum(members.map(c => c.nodes * infoOf(c.instanceType).vcpus))),
@@ -171,15 +256,19 @@ export function compilePlacement(placement: Placement, inventory: Inventory, opt
       metadata: { name: objectName, labels: objectLabels },
       spec: {
         template: {
-          metadata: { labels: objectLabels },
+          // The fabric provisioner also labels its nodes with their pool, the way Karpenter
+          // sets `karpenter.sh/nodepool` (a domain NodePool templates may not set).
+          metadata: { labels: fabricCell ? { ...objectLabels, [FABRIC_NODEPOOL_LABEL]: objectName } : objectLabels },
           spec: {
-            nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: objectName },
+            nodeClassRef,
             requirements: [
               { key: ZONE_ID_LABEL, operator: 'In', values: unique(members.map(c => c.azId)) },
               { key: CAPACITY_TYPE_LABEL, operator: 'In', values: unique(members.map(c => c.capacityType)) },
               { key: INSTANCE_TYPE_LABEL, operator: 'In', values: instanceTypes },
             ],
             taints: taints.filter(t => t.key === ISLAND_LABEL || members.some(c => acceleratorResource(infoOf(c.instanceType)) === t.key)),
+            // Nothing schedules on a fabric node before the provisioner has labelled it.
+            ...(fabricCell ? { startupTaints: [{ key: FABRIC_STARTUP_TAINT, effect: 'NoSchedule' as const }] } : {}),
             // A forced expiry would kill a running gang; islands are rotated between runs.
             ...(gang ? { expireAfter: 'Never' } : {}),
           },
@@ -199,6 +288,7 @@ export function compilePlacement(placement: Placement, inventory: Inventory, opt
     podScheduling: podScheduling(placement, name, taints, island?.id),
     nodePools,
     ec2NodeClasses,
+    fabricNodeClasses,
   };
 }
 

@@ -1,4 +1,4 @@
-export { compilePlacement } from './compilePlacement';
+export { compilePlacement, compiledObjects } from './compilePlacement';
 export type {
   CompileOptions,
   CompiledPlacement,
@@ -10,6 +10,8 @@ export { efaNetworkInterfaces } from './karpenter';
 export type {
   NodePool,
   EC2NodeClass,
+  FabricNodeClass,
+  NodeClassRef,
   NetworkInterface,
   NodeSelectorRequirement,
   Taint,
@@ -32,6 +34,7 @@ export {
   CLUSTER_TAG,
   ENTITY_TAG,
   GANG_SCHEDULING_GATE,
+  FABRIC_NODEPOOL_LABEL,
   NVIDIA_GPU_RESOURCE,
   NEURON_RESOURCE,
 } from './labels';

@@ -1,4 +1,5 @@
 import { InstanceTypeInfo } from '@internal/backstage-plugin-fabric-common';
+import type { FabricNodeClassSpec } from '../provisioner/types';
 
 /**
  * The slice of Karpenter v1 the fabric writes, field for field as the v1.15.2 CRDs
@@ -25,6 +26,15 @@ export interface DisruptionBudget {
   reasons?: DisruptionReason[];
 }
 
+/**
+ * Which node class a NodePool launches with. Karpenter core acts only on NodePools whose
+ * class belongs to its own cloud provider, so the hub's Karpenter takes the EC2NodeClass
+ * pools and leaves the FabricNodeClass pools to the fabric provisioner.
+ */
+export type NodeClassRef =
+  | { group: 'karpenter.k8s.aws'; kind: 'EC2NodeClass'; name: string }
+  | { group: 'fabric.cloudspectra.io'; kind: 'FabricNodeClass'; name: string };
+
 export interface NodePool {
   apiVersion: 'karpenter.sh/v1';
   kind: 'NodePool';
@@ -33,9 +43,11 @@ export interface NodePool {
     template: {
       metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
       spec: {
-        nodeClassRef: { group: 'karpenter.k8s.aws'; kind: 'EC2NodeClass'; name: string };
+        nodeClassRef: NodeClassRef;
         requirements: NodeSelectorRequirement[];
         taints?: Taint[];
+        /** Taints the node starts with and its owner removes once the node is set up. */
+        startupTaints?: Taint[];
         /** Pattern `^(([0-9]+(s|m|h))+|Never)$`; default 720h. */
         expireAfter?: string;
       };
@@ -80,6 +92,14 @@ export interface EC2NodeClass {
     /** Terms are ORed; `id` (pattern `^cr-[0-9a-z]+$`) cannot be combined with other fields in a term. */
     capacityReservationSelectorTerms?: Array<{ id: string }>;
   };
+}
+
+/** A member cell's node class, launched by the fabric provisioner (group `fabric.cloudspectra.io`). */
+export interface FabricNodeClass {
+  apiVersion: 'fabric.cloudspectra.io/v1alpha1';
+  kind: 'FabricNodeClass';
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec: FabricNodeClassSpec;
 }
 
 /**

@@ -15,6 +15,8 @@ export const ISLAND_LABEL = `${FABRIC_LABEL_PREFIX}/island`;
 export const CLUSTER_TAG = `${FABRIC_LABEL_PREFIX}/cluster`;
 export const ENTITY_TAG = `${FABRIC_LABEL_PREFIX}/entity`;
 export const GANG_SCHEDULING_GATE = `${FABRIC_LABEL_PREFIX}/gang`;
+/** The fabric NodePool a node belongs to, as `karpenter.sh/nodepool` names a Karpenter pool's. */
+export const FABRIC_NODEPOOL_LABEL = `${FABRIC_LABEL_PREFIX}/nodepool`;
 
 export const NVIDIA_GPU_RESOURCE = 'nvidia.com/gpu';
 export const NEURON_RESOURCE = 'aws.amazon.com/neuron';

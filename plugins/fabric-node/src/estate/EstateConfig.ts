@@ -110,6 +110,38 @@ const hubSchema = z
   })
   .strict();
 
+/**
+ * The fabric provisioner: turns pending GPU pods in the hub cluster into nodes in any
+ * enrolled cell. Off by default; needs `fabric.hub.kubernetes`.
+ */
+const provisionerSchema = z
+  .object({
+    enabled: z.boolean().default(false),
+    /** Namespace of the leader-election Lease (one active loop per hub cluster). */
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name').default('cloudspectra-fabric'),
+    /** Seconds a leader holds the Lease without renewing; a standby takes over after it. */
+    leaseDurationSeconds: z.number().int().min(5).max(300).default(15),
+    /** Karpenter's batching: a batch closes after this much quiet ... */
+    batchIdleSeconds: z.number().min(0.1).max(60).default(1),
+    /** ... or after this long in total. */
+    batchMaxSeconds: z.number().min(0.1).max(600).default(10),
+    /** A NodeClaim whose node has not joined by then is terminated and replaced. */
+    registrationTimeoutSeconds: z.number().int().min(10).max(7200).default(900),
+    /** Fabric-tagged instances without a NodeClaim older than this are terminated. */
+    garbageCollectionGraceSeconds: z.number().int().min(10).max(86400).default(120),
+    /** How often garbage collection and lifecycle checks run. */
+    lifecycleIntervalSeconds: z.number().min(0.5).max(3600).default(10),
+    /**
+     * The node AMI per region: the EKS-optimized accelerated AL2023 AMI of your cluster's
+     * Kubernetes version (`aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/nvidia/recommended/image_id`).
+     * A region without one cannot launch; its NodePools say so.
+     */
+    imageIds: z.record(z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be a region'), z.string().regex(/^ami-[0-9a-f]+$/, 'must be an AMI id')).default({}),
+    /** The API server and CA nodes join (default: fabric.hub.kubernetes url and caData). */
+    apiServerEndpoint: z.string().url().optional(),
+  })
+  .strict();
+
 const fabricSchema = z
   .object({
     estate: estateSchema.default({}),
@@ -134,6 +166,7 @@ const fabricSchema = z
       })
       .strict()
       .default({}),
+    provisioner: provisionerSchema.default({}),
   })
   .strict();
 

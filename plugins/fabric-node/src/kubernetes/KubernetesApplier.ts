@@ -10,6 +10,8 @@ export interface KubernetesTarget {
   /** PEM CA bundle of the API server; omit only together with `insecureSkipTlsVerify`. */
   caData?: string;
   insecureSkipTlsVerify?: boolean;
+  /** Gives up on a request after this long (an unreachable API server must not hang a caller). */
+  timeoutMs?: number;
 }
 
 /** A Kubernetes object as the fabric renders it. */
@@ -40,11 +42,34 @@ const resources: Record<string, { plural: string; namespaced: boolean }> = {
   'karpenter.sh/v1/NodePool': { plural: 'nodepools', namespaced: false },
   'karpenter.sh/v1/NodeClaim': { plural: 'nodeclaims', namespaced: false },
   'karpenter.k8s.aws/v1/EC2NodeClass': { plural: 'ec2nodeclasses', namespaced: false },
+  'fabric.cloudspectra.io/v1alpha1/FabricNodeClass': { plural: 'fabricnodeclasses', namespaced: false },
   'v1/Node': { plural: 'nodes', namespaced: false },
   'v1/Pod': { plural: 'pods', namespaced: true },
   'v1/Namespace': { plural: 'namespaces', namespaced: false },
   'v1/ConfigMap': { plural: 'configmaps', namespaced: true },
+  'v1/Event': { plural: 'events', namespaced: true },
+  'coordination.k8s.io/v1/Lease': { plural: 'leases', namespaced: true },
 };
+
+/** What to list: a kind, optionally in one namespace (all namespaces otherwise), and selectors. */
+export interface ListQuery {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+}
+
+/** The REST path of a kind's collection. */
+export function collectionPath(query: Pick<ListQuery, 'apiVersion' | 'kind' | 'namespace'>): string {
+  const resource = resources[`${query.apiVersion}/${query.kind}`];
+  if (!resource) {
+    throw new Error(`The fabric does not read ${query.kind} (${query.apiVersion})`);
+  }
+  const prefix = query.apiVersion.includes('/') ? `/apis/${query.apiVersion}` : `/api/${query.apiVersion}`;
+  const namespace = resource.namespaced && query.namespace ? `/namespaces/${query.namespace}` : '';
+  return `${prefix}${namespace}/${resource.plural}`;
+}
 
 /** The REST path of an object. */
 export function objectPath(object: Pick<KubernetesObject, 'apiVersion' | 'kind' | 'metadata'>): string {
@@ -82,6 +107,28 @@ export class KubernetesApplier {
       if (error instanceof KubernetesApiError && error.statusCode === 404) return undefined;
       throw error;
     }
+  }
+
+  /**
+   * Lists objects of a kind, following `continue` tokens so the answer is complete however
+   * the server pages it.
+   */
+  async list<T extends KubernetesObject>(query: ListQuery): Promise<T[]> {
+    const items: T[] = [];
+    let continueToken: string | undefined;
+    do {
+      const params = new URLSearchParams({ limit: '500' });
+      if (query.labelSelector) params.set('labelSelector', query.labelSelector);
+      if (query.fieldSelector) params.set('fieldSelector', query.fieldSelector);
+      if (continueToken) params.set('continue', continueToken);
+      const page = (await this.send('GET', `${collectionPath(query)}?${params}`)) as {
+        items?: T[];
+        metadata?: { continue?: string };
+      };
+      items.push(...(page.items ?? []));
+      continueToken = page.metadata?.continue || undefined;
+    } while (continueToken);
+    return items;
   }
 
   /** Creates an object (used for nodes and pods in tests and by the provider loop). */
@@ -142,6 +189,11 @@ export class KubernetesApplier {
           });
         },
       );
+      if (this.target.timeoutMs) {
+        req.setTimeout(this.target.timeoutMs, () =>
+          req.destroy(new Error(`${method} ${url.pathname} timed out after ${this.target.timeoutMs} ms`)),
+        );
+      }
       req.on('error', reject);
       if (payload) req.write(payload);
       req.end();

@@ -134,7 +134,9 @@ export type LaunchOutcome =
   | { status: 'launched'; instances: Array<{ instanceId: string; instanceType: string; azId: string; azName: string; capacityType: CapacityType; claim: string }> }
   | { status: 'insufficient-capacity'; tried: LaunchOffering[]; detail: string }
   | { status: 'access-denied'; detail: string }
-  | { status: 'throttled'; detail: string };
+  | { status: 'throttled'; detail: string }
+  /** Anything else AWS refused (a bad subnet, a missing template): not retried blindly. */
+  | { status: 'failed'; detail: string };
 
 /** Tags every fabric-launched instance carries (GC finds orphans by them). */
 export const NODECLAIM_TAG = 'fabric.cloudspectra.io/nodeclaim';

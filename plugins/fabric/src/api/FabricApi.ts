@@ -5,10 +5,12 @@ import {
   EstateResponse,
   FabricHealth,
   FabricIntent,
+  NodeClaimsResponse,
   PlacementRecord,
   PlanFilter,
   PlanSummary,
   PlanView,
+  ProvisionerHealthResponse,
 } from '@internal/backstage-plugin-fabric-common';
 
 /** Filters of a capacity query, as the backend accepts them. @public */
@@ -21,6 +23,14 @@ export interface CapacityFilter {
   capacityType?: CapacityType;
   efaOnly?: boolean;
   intent?: FabricIntent;
+}
+
+/** Filters of `GET /nodeclaims`. @public */
+export interface NodeClaimFilter {
+  /** `<account>.<region>`. */
+  cell?: string;
+  entityRef?: string;
+  nodePool?: string;
 }
 
 /** Client of the fabric backend. @public */
@@ -40,6 +50,10 @@ export interface FabricApi {
   applyPlan(id: string): Promise<PlanView>;
   /** Placements of one workload, newest first. */
   placements(entityRef: string): Promise<PlacementRecord[]>;
+  /** The provisioner's NodeClaims in the hub cluster and the fabric pods still pending. */
+  nodeClaims(filter?: NodeClaimFilter): Promise<NodeClaimsResponse>;
+  /** The provisioner's health from its leader-election Lease. */
+  provisioner(): Promise<ProvisionerHealthResponse>;
 }
 
 /** @public */

@@ -25,6 +25,14 @@ describe('FabricClient', () => {
     expect(fetch).toHaveBeenLastCalledWith('http://backend/api/fabric/plans');
   });
 
+  it('asks for the node claims of one entity only when a filter is set', async () => {
+    const { fetch, client: api } = client({ configured: true, items: [], pendingPods: [] });
+    await api.nodeClaims({ entityRef: 'component:default/llm-serving', cell: '' });
+    expect(fetch).toHaveBeenCalledWith('http://backend/api/fabric/nodeclaims?entityRef=component%3Adefault%2Fllm-serving');
+    await api.nodeClaims();
+    expect(fetch).toHaveBeenLastCalledWith('http://backend/api/fabric/nodeclaims');
+  });
+
   it('turns an error response into a ResponseError', async () => {
     const { client: api } = client(
       { error: { name: 'NotFoundError', message: 'No fabric route for GET /plans' }, response: { statusCode: 404 } },

@@ -2,12 +2,14 @@ import { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { ResponseError } from '@backstage/errors';
 import {
   EstateResponse,
+  NodeClaimsResponse,
   PlacementRecord,
   PlanFilter,
   PlanSummary,
   PlanView,
+  ProvisionerHealthResponse,
 } from '@internal/backstage-plugin-fabric-common';
-import { CapacityFilter, FabricApi } from './FabricApi';
+import { CapacityFilter, FabricApi, NodeClaimFilter } from './FabricApi';
 
 /** {@link FabricApi} over HTTP, with the signed-in user's credentials. @public */
 export class FabricClient implements FabricApi {
@@ -58,6 +60,19 @@ export class FabricClient implements FabricApi {
 
   applyPlan(id: string): Promise<PlanView> {
     return this.send('POST', `/plans/${encodeURIComponent(id)}/apply`);
+  }
+
+  nodeClaims(filter: NodeClaimFilter = {}): Promise<NodeClaimsResponse> {
+    const params = new URLSearchParams();
+    for (const [key, value] of Object.entries(filter)) {
+      if (value) params.set(key, value);
+    }
+    const query = params.toString();
+    return this.get(`/nodeclaims${query ? `?${query}` : ''}`);
+  }
+
+  provisioner(): Promise<ProvisionerHealthResponse> {
+    return this.get('/provisioner');
   }
 
   private async send(method: string, path: string, body?: unknown) {

@@ -55,6 +55,32 @@ describe('fabric:manifests:render', () => {
     expect(pod.spec.tolerations.length).toBeGreaterThan(0);
   });
 
+  it('writes a FabricNodeClass for each member-account cell and an EC2NodeClass for the hub\'s, each named by its NodePool', async () => {
+    const spread = await runAction(createFabricPlacementRequestAction({ client: backend.client }), {
+      entityRef: 'component:default/batch-inference',
+      intent: 'throughput',
+      minAzIds: 3,
+      gpu: { family: 'g6e', gpusPerNode: 4, totalGpus: 32 },
+    });
+    const { workspacePath } = workspace();
+    const out = await runAction(action(), { placementId: spread.placementId }, { workspacePath });
+    const docs = yaml.parseAllDocuments(fs.readFileSync(path.join(workspacePath, out.manifestPath), 'utf8')).map(d => d.toJS());
+    const pools = docs.filter(d => d.kind === 'NodePool');
+    const accounts = pools.map(p => p.metadata.labels['fabric.cloudspectra.io/cell'].split('.')[0]);
+    expect(accounts.some(a => a !== '111111111111')).toBe(true);
+    for (const [i, pool] of pools.entries()) {
+      const ref = pool.spec.template.spec.nodeClassRef;
+      const expected = accounts[i] === '111111111111'
+        ? { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: pool.metadata.name }
+        : { group: 'fabric.cloudspectra.io', kind: 'FabricNodeClass', name: pool.metadata.name };
+      expect(ref).toEqual(expected);
+      expect(docs.find(d => d.kind === ref.kind && d.metadata.name === ref.name)).toBeDefined();
+    }
+    const fabricClassAccounts = docs.filter(d => d.kind === 'FabricNodeClass').map(d => d.spec.accountId);
+    expect(fabricClassAccounts.sort()).toEqual(accounts.filter(a => a !== '111111111111').sort());
+    expect(docs).toHaveLength(pools.length * 2);
+  });
+
   it('writes under another folder of the workspace and refuses paths outside it', async () => {
     const { workspacePath } = workspace();
     const out = await runAction(action(), { placementId: gang.placementId, targetPath: 'deploy/gpu' }, { workspacePath });

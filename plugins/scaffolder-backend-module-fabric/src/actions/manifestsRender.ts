@@ -23,7 +23,7 @@ export function createFabricManifestsRenderAction(options: { client: FabricApiCl
   return createTemplateAction({
     id: 'fabric:manifests:render',
     description:
-      "Writes a placement's Karpenter NodePool + EC2NodeClass YAML and its pod scheduling snippet into the workspace",
+      "Writes a placement's Karpenter NodePools with their node classes (EC2NodeClass in the hub account, FabricNodeClass in member accounts) as YAML, and its pod scheduling snippet, into the workspace",
     examples,
     supportsDryRun: true,
     schema: {
@@ -72,7 +72,7 @@ export function createFabricManifestsRenderAction(options: { client: FabricApiCl
           `# Placement ${record.id} of ${record.entityRef}, compiled by CloudSpectra Fabric`,
           `# (${record.inventorySource} estate, inventory of ${record.placement.inventoryTakenAt}).`,
         ];
-        manifest = `${header.join('\n')}\n# Karpenter v1 objects for the hub cluster: ${record.artifacts.objects.map(o => `${o.kind}/${o.name}`).join(', ')}\n${record.artifacts.yaml}`;
+        manifest = `${header.join('\n')}\n# Karpenter v1 NodePools and node classes for the hub cluster: ${record.artifacts.objects.map(o => `${o.kind}/${o.name}`).join(', ')}\n${record.artifacts.yaml}`;
         podScheduling = `${header.join('\n')}\n# Merge into the pod template of the workload (e.g. spec.template of a Job or Deployment).\n${yaml.stringify(podSnippet(record.artifacts.podScheduling))}`;
       }
 

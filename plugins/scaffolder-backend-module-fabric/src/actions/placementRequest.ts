@@ -83,7 +83,7 @@ export function createFabricPlacementRequestAction(options: { client: FabricApiC
         computePerHour: z => z.number().describe('Compute cost, USD per hour'),
         spotShare: z => z.number().describe('Share of the placed GPUs bought as spot, 0..1'),
         reasons: z => z.array(z.string()).describe('The decision in plain words, in the order it was taken'),
-        yaml: z => z.string().optional().describe('The compiled Karpenter NodePool + EC2NodeClass YAML (placed only)'),
+        yaml: z => z.string().optional().describe('The compiled Karpenter NodePools and their EC2NodeClass (hub account) or FabricNodeClass (member accounts) YAML (placed only)'),
         largestFeasibleGpus: z =>
           z.number().optional().describe('For cannot-place-now: the most GPUs that could be placed now'),
         azIdPreferenceMet: z =>

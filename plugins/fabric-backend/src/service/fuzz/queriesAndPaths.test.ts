@@ -10,6 +10,7 @@ jest.setTimeout(30 * 60_000);
 const CAPACITY_FIELDS = /gpu|family|instanceType|minGpus|region|azId|accountId|capacityType|efaOnly|intent/;
 const PLACEMENT_FILTER_FIELDS = /entityRef|limit/;
 const PLAN_FILTER_FIELDS = /kind|subject/;
+const NODECLAIM_FILTER_FIELDS = /cell|entityRef|nodePool/;
 const ID_FIELDS = /placement id|plan id|island id/;
 const NONE = /(?!)/;
 
@@ -35,6 +36,12 @@ const placementFilterParams = {
 const planFilterParams = {
   kind: fc.constantFrom('mesh', 'mesh-destroy', 'island', 'island-destroy', 'cells', 'MESH', 'placement'),
   subject: fc.constantFrom('llm-use1-az4', 'mesh', '', 'x'.repeat(300)),
+};
+
+const nodeClaimFilterParams = {
+  cell: fc.constantFrom('111111111111.us-east-1', '111111111111/us-east-1', 'us-east-1', '1111.us-east-1', ''),
+  entityRef: placementFilterParams.entityRef,
+  nodePool: fc.constantFrom('fabric-llm-111111111111-us-east-1', 'Fabric_Pool', '-a', '', 'x'.repeat(300)),
 };
 
 const uuid = fc.uuid();
@@ -106,6 +113,21 @@ describe('fuzzed query strings and path ids', () => {
     expect(
       await fabric.fuzz('GET /plans', queryStrings(planFilterParams), q => get('/plans', q), PLAN_FILTER_FIELDS),
     ).toBeUndefined();
+  });
+
+  it('GET /nodeclaims', async () => {
+    expect(
+      await fabric.fuzz(
+        'GET /nodeclaims',
+        queryStrings(nodeClaimFilterParams),
+        q => get('/nodeclaims', q),
+        NODECLAIM_FILTER_FIELDS,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('GET /provisioner', async () => {
+    expect(await fabric.fuzz('GET /provisioner', queryStrings({}), q => get('/provisioner', q), NONE)).toBeUndefined();
   });
 
   it('GET /placements/:id', async () => {

@@ -1,4 +1,5 @@
 import {
+  cellNetworkExecutors,
   islandExecutors,
   kubernetesExecutors,
   meshExecutors,
@@ -19,6 +20,7 @@ export function fabricStepExecutors(
   const accountOf = enrolledAccountLookup(config);
   return [
     ...meshExecutors({ clients: awsClients, accountOf }),
+    ...cellNetworkExecutors({ clients: awsClients, accountOf }),
     ...islandExecutors({
       clients: awsClients,
       accountOf,

@@ -1,9 +1,13 @@
 import { NotFoundError } from '@backstage/errors';
 import {
+  accountIdSchema,
+  azIdSchema,
   entityRefSchema,
+  FabricRefusal,
   fabricCapacityReadPermission,
   fabricPlacementCreatePermission,
   PlacementRecord,
+  regionSchema,
 } from '@internal/backstage-plugin-fabric-common';
 import express from 'express';
 import Router from 'express-promise-router';
@@ -22,6 +26,28 @@ const placementListSchema = z
   .strict();
 
 export const placementIdSchema = recordIdSchema('placement');
+
+/** `POST /placements/:id/provision` body: where each cell's subnets and security group live. */
+const provisionSchema = z
+  .object({
+    networks: z
+      .array(
+        z
+          .object({
+            accountId: accountIdSchema,
+            region: regionSchema,
+            vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id such as vpc-0123456789abcdef0'),
+            /** CIDR per AZ-ID of subnets to create; AZ-IDs left out adopt the VPC's subnet there. */
+            subnetCidrs: z
+              .record(azIdSchema, z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, 'must be an IPv4 CIDR'))
+              .optional(),
+          })
+          .strict(),
+      )
+      .max(200)
+      .optional(),
+  })
+  .strict();
 
 /** A stored placement by id, or 404. The id is checked first (400 when malformed). */
 export async function findPlacement(store: PlacementStore, rawId: unknown, what: string): Promise<PlacementRecord> {
@@ -55,9 +81,19 @@ export function placementsRoutes(options: {
   router.post('/placements/:id/provision', async (req, res) => {
     const credentials = await helpers.requirePermission(req, fabricPlacementCreatePermission);
     const record = await findPlacement(store, req.params.id, 'placement id');
-    const plan = await helpers.audited(req, 'cells-plan', { placement: record.id }, async () =>
-      cells.plan(record, await estate.inventory(), principalRef(credentials)),
-    );
+    const body = parseOrThrow(provisionSchema, jsonBody(req) ?? {}, 'provision request');
+    const plan = await helpers.audited(req, 'cells-plan', { placement: record.id }, async () => {
+      // Compile what the person reviewed: the placement's own snapshot, never a newer one.
+      const inventory = record.inventorySnapshot ? await estate.snapshot(record.inventorySnapshot) : undefined;
+      if (!inventory) {
+        throw new FabricRefusal(
+          'inventory-snapshot-gone',
+          `The inventory snapshot ${record.inventorySnapshot ?? '(none)'} placement ${record.id} was planned on ` +
+            `(taken ${record.placement.inventoryTakenAt}) is no longer stored; plan the placement again and provision the new one`,
+        );
+      }
+      return cells.plan(record, inventory, principalRef(credentials), body.networks ?? []);
+    });
     res.status(201).json(plan);
   });
 

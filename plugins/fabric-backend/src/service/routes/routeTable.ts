@@ -129,7 +129,8 @@ export const FABRIC_ROUTES: FabricRoute[] = [
     method: 'POST',
     path: '/placements/:id/provision',
     permission: PLACE,
-    what: "plans the server-side apply of the placement's per-cell `EC2NodeClass` + `NodePool` to the hub cluster",
+    what:
+      "plans, from the inventory snapshot the placement was reviewed on, the cells' subnets and security groups (for the cells given a `networks` entry) and the server-side apply of the per-cell node class + `NodePool` to the hub cluster",
     expected: everyCaller(201),
   },
   {
@@ -211,6 +212,21 @@ export const FABRIC_ROUTES: FabricRoute[] = [
       "`fabric.mesh.manage` / `fabric.island.manage` (by the plan's kind)",
     what: 'applies a stored plan in the background; 409 in plan-only mode; 403 before any lookup for a caller who may apply no kind of plan',
     expected: platformOnly(409),
+  },
+  {
+    method: 'GET',
+    path: '/nodeclaims',
+    query: '?cell=&entityRef=&nodePool=',
+    permission: READ,
+    what: "the provisioner's NodeClaims in the hub cluster (fabric-managed only) with state and reason, instance, AZ-ID, capacity type, age and $/h, plus the fabric pods still pending with the fabric's reason; `configured: false` and empty lists without `fabric.hub.kubernetes`; 503 naming the cause when the cluster cannot be read",
+    expected: everyCaller(200),
+  },
+  {
+    method: 'GET',
+    path: '/provisioner',
+    permission: READ,
+    what: "the provisioner's health from its leader-election Lease: leader, last renewal and whether it expired, last batch, decisions/s, pending pods; `configured: false` without `fabric.hub.kubernetes`; 503 when the cluster cannot be read",
+    expected: everyCaller(200),
   },
 ];
 

@@ -28,6 +28,8 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     capacity: jest.fn().mockResolvedValue(h100EfaCapacity),
     estate: jest.fn().mockRejectedValue(new Error('estate not expected')),
     placements: jest.fn().mockResolvedValue([]),
+    nodeClaims: jest.fn().mockResolvedValue({ configured: false, items: [], pendingPods: [] }),
+    provisioner: jest.fn().mockResolvedValue({ configured: false }),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }
@@ -270,5 +272,35 @@ describe('EntityFabricContent', () => {
   it('says when a workload has no placement yet', async () => {
     await render(llmPretraining, mockApi());
     expect(await screen.findByText(/No placement yet/)).toBeVisible();
+  });
+
+  it("shows the workload's own fabric nodes and waiting pods from the hub cluster", async () => {
+    const api = mockApi({
+      nodeClaims: jest.fn().mockResolvedValue({
+        configured: true,
+        items: [
+          {
+            name: 'fabric-pretrain-0',
+            cell: '333333333333.eu-west-1',
+            accountId: '333333333333',
+            region: 'eu-west-1',
+            azId: 'euw1-az2',
+            instanceType: 'p5.48xlarge',
+            capacityType: 'on-demand',
+            state: 'Ready',
+            createdAt: new Date().toISOString(),
+            ageSeconds: 300,
+            pricePerHour: 98.32,
+          },
+        ],
+        pendingPods: [],
+      }),
+      provisioner: jest.fn().mockResolvedValue({ configured: true, leader: 'fabric-backend-1', leaseExpired: false }),
+    });
+    await render(llmPretraining, api);
+    expect(await screen.findByText('Nodes in 333333333333 · eu-west-1')).toBeVisible();
+    expect(screen.getByText('fabric-pretrain-0')).toBeVisible();
+    expect(screen.getByText('fabric-backend-1')).toBeVisible();
+    expect(api.nodeClaims).toHaveBeenCalledWith({ entityRef: 'component:default/llm-pretraining' });
   });
 });

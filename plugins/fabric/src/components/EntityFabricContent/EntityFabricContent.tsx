@@ -13,6 +13,7 @@ import {
 import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { PlacementsCard } from './PlacementsCard';
+import { HubClusterSection } from '../HubCluster';
 import {
   CapacityRow,
   FABRIC_INTENTS,
@@ -79,6 +80,12 @@ export const EntityFabricContent = () => {
     <Grid container spacing={3}>
       <Grid item xs={12}>
         <PlacementsCard entityRef={entityRef} />
+      </Grid>
+      <Grid item xs={12}>
+        <Typography variant="h6" component="h2" gutterBottom>
+          Nodes for this workload
+        </Typography>
+        <HubClusterSection entityRef={entityRef} />
       </Grid>
       <Grid item xs={12}>
         <InfoCard

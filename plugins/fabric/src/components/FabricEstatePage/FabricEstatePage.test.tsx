@@ -27,6 +27,8 @@ function mockApi(overrides: Partial<FabricApi> = {}): jest.Mocked<FabricApi> {
     capacity: jest.fn(async filter => estateCapacityFor(filter)),
     estate: jest.fn().mockResolvedValue(demoEstate),
     plans: jest.fn().mockResolvedValue([]),
+    nodeClaims: jest.fn().mockResolvedValue({ configured: false, items: [], pendingPods: [] }),
+    provisioner: jest.fn().mockResolvedValue({ configured: false }),
     ...overrides,
   } as jest.Mocked<FabricApi>;
 }
@@ -335,6 +337,15 @@ describe('FabricEstatePage', () => {
       'Earlier mesh plans could not be listed: No fabric route for GET /plans',
     );
     expect(screen.getByTestId('fabric-mesh-summary')).toHaveTextContent('3 cells → 3 peerings');
+  }, PAGE_TIMEOUT);
+
+  it('has a Nodes section that explains how to get a hub cluster when none is configured', async () => {
+    const api = mockApi();
+    await render(api);
+    expect(await screen.findByText('Nodes', {}, { timeout: PAGE_TIMEOUT })).toBeVisible();
+    expect(await screen.findByText('No hub cluster is configured')).toBeVisible();
+    expect(screen.getByText('npm run sandbox')).toBeVisible();
+    expect(api.nodeClaims).toHaveBeenCalledWith({});
   }, PAGE_TIMEOUT);
 
   it('shows an error panel when the backend cannot be reached', async () => {

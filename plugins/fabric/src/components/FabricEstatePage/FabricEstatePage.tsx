@@ -14,6 +14,7 @@ import Grid from '@material-ui/core/Grid';
 import Typography from '@material-ui/core/Typography';
 import { Estate, RegionGpu, useEstate } from '../../hooks/useEstate';
 import { usePlanMesh } from '../../hooks/useMesh';
+import { HubClusterSection } from '../HubCluster';
 import { age, usd } from '../shared/format';
 import { SourceChip } from '../shared/SourceChip';
 import { CapacityDrillDown } from './CapacityDrillDown';
@@ -30,6 +31,7 @@ const MemoMeshCard = memo(MeshCard);
 const MemoIslandsCard = memo(IslandsCard);
 const MemoAccountsCard = memo(AccountsCard);
 const MemoCellsCard = memo(CellsCard);
+const MemoHubClusterSection = memo(HubClusterSection);
 
 const summaryColumns: TableColumn<RegionGpu>[] = [
   { title: 'Region', field: 'region' },
@@ -113,6 +115,12 @@ const EstateContent = ({ value }: { value: Estate }) => {
         </Grid>
         <Grid item xs={12} md={5}>
           <MemoIslandsCard />
+        </Grid>
+        <Grid item xs={12}>
+          <Typography variant="h5" component="h2" gutterBottom>
+            Nodes
+          </Typography>
+          <MemoHubClusterSection />
         </Grid>
         <Grid item xs={12}>
           <MemoAccountsCard accounts={estate.accounts} />

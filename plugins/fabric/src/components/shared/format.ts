@@ -16,3 +16,14 @@ export function age(iso: string | undefined, now: Date = new Date()): string {
   if (minutes < 120) return `${minutes} min ago`;
   return `${Math.round(minutes / 60)} h ago`;
 }
+
+/** A running time: `45 s`, `12 min`, `3 h 5 min`, `2 d 4 h`. */
+export function elapsed(seconds: number): string {
+  if (seconds < 60) return `${Math.max(0, Math.floor(seconds))} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return minutes % 60 ? `${hours} h ${minutes % 60} min` : `${hours} h`;
+  const days = Math.floor(hours / 24);
+  return hours % 24 ? `${days} d ${hours % 24} h` : `${days} d`;
+}

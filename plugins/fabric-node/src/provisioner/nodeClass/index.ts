@@ -1,0 +1,2 @@
+export { resolveNodeClass } from './resolveNodeClass';
+export type { NodeClassResolverDependencies } from './resolveNodeClass';

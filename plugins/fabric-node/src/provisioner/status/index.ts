@@ -1,0 +1,2 @@
+export { HubClusterReader, HubClusterUnavailableError, nodeClaimState } from './HubClusterReader';
+export type { HubClusterReaderOptions, NodeClaimFilter } from './HubClusterReader';

@@ -1,0 +1,1 @@
+export { HubClusterSection, ProvisionerHealthCard, PendingPodsTable, CellNodesTable, NoHubClusterCard } from './HubClusterSection';
