@@ -4,6 +4,8 @@
 //   npm run bench                     every plugins/*/bench/*.bench.ts, full mode
 //   npm run bench -- --quick          fewer repetitions (the whole set in a few minutes)
 //   npm run bench -- capacity         only benchmarks whose file name contains "capacity"
+//   npm run bench -- karpenter-scheduling   (case and dashes ignored: karpenterScheduling.bench.ts)
+//   npm run bench -- --skip-karpenter       no Go build or run of Karpenter's benchmark (no Go here)
 //
 // Each benchmark writes bench-results/<name>.json (git-ignored) with the machine, the
 // commit and a `table` of rows { case, figure, anchor, ratio } that this script prints.
@@ -25,7 +27,7 @@ for (const dir of ['plugins', 'packages']) {
     if (!existsSync(benchDir)) continue;
     for (const file of readdirSync(benchDir)) {
       if (!file.endsWith('.bench.ts')) continue;
-      if (selected.length && !selected.some(name => file.includes(name))) continue;
+      if (selected.length && !selected.some(name => matchesName(file, name))) continue;
       benches.push(join(benchDir, file));
     }
   }
@@ -83,6 +85,12 @@ if (rows.length) {
   console.log(`\nresults in ${resultsDir.slice(root.length)}/`);
 }
 process.exit(failed ? 1 : 0);
+
+// A benchmark is named in dashes (karpenter-scheduling) and its file in camelCase.
+function matchesName(file, name) {
+  const plain = s => s.toLowerCase().replace(/[-_]/g, '');
+  return plain(file).includes(plain(name));
+}
 
 function gitCommit() {
   try {

@@ -3,3 +3,4 @@ export * from './moto/faultProxy';
 export * from './kube/controlPlane';
 export * from './kube/nodeJoin';
 export * from './localEstate';
+export * from './karpenter-bench';

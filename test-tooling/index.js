@@ -7,4 +7,5 @@ module.exports = {
   ...require('./kube/controlPlane'),
   ...require('./kube/nodeJoin'),
   ...require('./localEstate'),
+  ...require('./karpenter-bench'),
 };

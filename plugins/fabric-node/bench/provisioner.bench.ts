@@ -4,20 +4,17 @@
 // simulated 100-cell estate, in pods per second (median of several runs). No AWS: the
 // inventory is the demo estate's cells copied under new account IDs.
 //
-// Karpenter's own scheduling benchmark (sigs.k8s.io/karpenter
-// pkg/controllers/provisioning/scheduling, `go test -tags test_performance -bench`) is
-// built and run separately; when its figure is available this prints the ratio beside
-// ours. Hook: bench-results/karpenter-scheduling.json `{ "podsPerSecond": n, "pods": n }`
-// written by that run earlier in the same `npm run bench`, or the environment variable
-// KARPENTER_SCHEDULING_PODS_PER_SECOND.
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Beside it, Karpenter's own scheduling benchmark (sigs.k8s.io/karpenter
+// pkg/controllers/provisioning/scheduling, BenchmarkScheduling2000, built from Go modules):
+// from the karpenter-scheduling benchmark earlier in the same `npm run bench`, or run here
+// (see karpenterAnchor.ts). `--skip-karpenter` leaves the ratio out and says why.
 import { NodeSelectorRequirement } from '../src/compile/karpenter';
 import { InsufficientCapacityCache } from '../src/placement/InsufficientCapacityCache';
 import { decide, DecideInput } from '../src/provisioner/decide';
 import { PendingPod } from '../src/provisioner/types';
 import { gpuPod, poolsForEstate, syntheticEstate, DEMO_NOW } from '../src/provisioner/__testUtils__/estateFixture';
 import { benchContext, describeMachine, median, quantile, TableRow, timeInRounds, writeResults } from './benchKit';
+import { describeAnchor, karpenterSchedulingAnchor, ratioToKarpenter } from './karpenterAnchor';
 
 const CELLS = 100;
 const PODS = 2000;
@@ -91,44 +88,41 @@ console.log(
     `${placed} pods on ${nodes} NodeClaims (${decision.gangs.length} gangs), ${decision.unschedulable.length} unschedulable`,
 );
 
-/** Karpenter's figure, when its benchmark has run (see the header). */
-function karpenterPodsPerSecond(): { podsPerSecond: number; source: string } | undefined {
-  const fromEnv = Number(process.env.KARPENTER_SCHEDULING_PODS_PER_SECOND);
-  if (fromEnv > 0) return { podsPerSecond: fromEnv, source: 'KARPENTER_SCHEDULING_PODS_PER_SECOND' };
-  const path = join(context.resultsDir, 'karpenter-scheduling.json');
-  if (!existsSync(path)) return undefined;
-  const figure = Number(JSON.parse(readFileSync(path, 'utf8')).podsPerSecond);
-  return figure > 0 ? { podsPerSecond: figure, source: path } : undefined;
+async function printBesideKarpenter() {
+  const karpenter = await karpenterSchedulingAnchor(context);
+  console.log(describeAnchor(karpenter));
+  const ratio = ratioToKarpenter(podsPerSecond, karpenter);
+  console.log(`fabric decide ÷ Karpenter: ${ratio} (goal ≥ 5×)`);
+
+  const table: TableRow[] = [
+    {
+      case: `provisioner decide, ${label}`,
+      figure: `${podsPerSecond.toFixed(0)} pods/s (${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU)`,
+      anchor: karpenter.available
+        ? `Karpenter ${karpenter.karpenterVersion} ${karpenter.bench}: ${karpenter.podsPerSec.toFixed(1)} pods/s`
+        : `Karpenter not run: ${karpenter.reason}`,
+      ratio: karpenter.available ? ratio : '—',
+    },
+  ];
+  const path = writeResults(context, 'provisioner', {
+    rounds,
+    warmupRounds,
+    table,
+    pods: PODS,
+    cells: CELLS,
+    offerings: inventory.offerings.length,
+    msMedian: ms,
+    cpuMsMedian: cpuMs,
+    podsPerSecond,
+    nodeClaims: nodes,
+    podsPlaced: placed,
+    unschedulable: decision.unschedulable.length,
+    karpenter,
+  });
+  console.log(`results: ${path}`);
 }
 
-const karpenter = karpenterPodsPerSecond();
-if (karpenter) {
-  console.log(`Karpenter scheduling benchmark: ${karpenter.podsPerSecond.toFixed(0)} pods/s (${karpenter.source}); fabric is ${(podsPerSecond / karpenter.podsPerSecond).toFixed(1)}× (goal ≥ 5×)`);
-} else {
-  console.log('Karpenter scheduling benchmark: not measured in this run (no bench-results/karpenter-scheduling.json)');
-}
-
-const table: TableRow[] = [
-  {
-    case: `provisioner decide, ${label}`,
-    figure: `${podsPerSecond.toFixed(0)} pods/s (${ms.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU)`,
-    anchor: karpenter ? `Karpenter scheduling ${karpenter.podsPerSecond.toFixed(0)} pods/s` : '—',
-    ratio: karpenter ? `${(podsPerSecond / karpenter.podsPerSecond).toFixed(1)}×` : 'Karpenter not measured',
-  },
-];
-const path = writeResults(context, 'provisioner', {
-  rounds,
-  warmupRounds,
-  table,
-  pods: PODS,
-  cells: CELLS,
-  offerings: inventory.offerings.length,
-  msMedian: ms,
-  cpuMsMedian: cpuMs,
-  podsPerSecond,
-  nodeClaims: nodes,
-  podsPlaced: placed,
-  unschedulable: decision.unschedulable.length,
-  karpenterPodsPerSecond: karpenter?.podsPerSecond,
+printBesideKarpenter().catch(error => {
+  console.error(error);
+  process.exit(1);
 });
-console.log(`results: ${path}`);
