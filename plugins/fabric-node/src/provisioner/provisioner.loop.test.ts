@@ -1,7 +1,12 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { KubeObject, RESOURCES } from '../kubernetes/KubernetesClient';
-import { cellPool, HubEstate, startHubEstate } from './__testUtils__/hubEstate';
+import { cellPool, EXTERNAL_ID, HubEstate, OWNER, startHubEstate } from './__testUtils__/hubEstate';
 import { Provisioner } from './controller/Provisioner';
-import { NODECLAIM_TAG } from './types';
+import { NODECLAIM_TAG, OWNER_TAG } from './types';
 
 jest.setTimeout(600_000);
 
@@ -42,15 +47,19 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
   });
 
   async function create(object: KubeObject): Promise<KubeObject> {
-    const resource =
-      object.kind === 'Pod' ? RESOURCES.pods : object.kind === 'NodePool' ? RESOURCES.nodePools : RESOURCES.fabricNodeClasses;
-    return estate.client.create(resource, object);
+    const resources: Record<string, (typeof RESOURCES)[keyof typeof RESOURCES]> = {
+      Pod: RESOURCES.pods,
+      NodePool: RESOURCES.nodePools,
+      FabricNodeClass: RESOURCES.fabricNodeClasses,
+    };
+    return estate.client.create(resources[object.kind!], object);
   }
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const value = await probe();
+      if (process.env.FABRIC_TEST_PROGRESS) require('node:fs').appendFileSync(process.env.FABRIC_TEST_PROGRESS, `${new Date().toISOString()} ${what}: ${value ? 'done' : 'waiting'}\n`);
       if (value) return value;
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise(r => setTimeout(r, 500));
@@ -238,4 +247,205 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
       estate.proxy.setRules([]);
     }
   });
+  it('runs 200 pending pods of mixed intents over 3 accounts × 2 regions on tightly packed nodes, within every quota', async () => {
+    const westCells = estate.cells.filter(c => c.region === 'us-west-2').map(c => `${c.accountId}.${c.region}`);
+    const pods: KubeObject[] = [];
+    for (let i = 0; i < 144; i++) pods.push(gpuPod(`throughput-${i}`, { gpus: 1, labels: { 'fabric.cloudspectra.io/placement': 'mix-throughput' } }));
+    for (let i = 0; i < 48; i++) {
+      const pod = gpuPod(`balanced-${i}`, { gpus: 2, labels: { 'fabric.cloudspectra.io/placement': 'mix-balanced' } });
+      pod.spec.affinity = {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: 'fabric.cloudspectra.io/cell', operator: 'In', values: westCells }] }],
+          },
+        },
+      };
+      pods.push(pod);
+    }
+    for (const gang of ['mix-gang-1', 'mix-gang-2']) {
+      for (let i = 0; i < 4; i++) {
+        const pod = gpuPod(`${gang}-${i}`, { gpus: 4, nodeSelector: { 'node.kubernetes.io/instance-type': 'g6e.12xlarge' }, labels: { 'fabric.cloudspectra.io/placement': gang } });
+        pod.metadata.annotations = { 'fabric.cloudspectra.io/gang-size': '4', 'fabric.cloudspectra.io/gang-name': gang };
+        pod.spec.schedulingGates = [{ name: 'fabric.cloudspectra.io/gang' }];
+        pods.push(pod);
+      }
+    }
+    expect(pods).toHaveLength(200);
+    const created = [];
+    for (const pod of pods) created.push(await create(pod));
+    const names = new Set(created.map(p => p.metadata.name));
+
+    const running = await waitFor(
+      'all 200 pods to run',
+      async () => {
+        const list = (await estate.client.list<KubeObject>(RESOURCES.pods, { namespace: 'default' })).items.filter(p => names.has(p.metadata.name));
+        return list.length === 200 && list.every(p => p.status?.phase === 'Running') && list;
+      },
+      480_000,
+    );
+
+    // Tight packing: per instance type chosen, no more nodes than its pods' requests need, + 10 %.
+    const nodes = new Map(((await estate.client.list<KubeObject>(RESOURCES.nodes)).items).map(n => [n.metadata.name, n]));
+    const byType = new Map<string, { nodes: Set<string>; gpus: number; cpu: number; allocGpus: number; allocCpu: number }>();
+    for (const pod of running) {
+      const node = nodes.get(pod.spec.nodeName)!;
+      const type = node.metadata.labels!['node.kubernetes.io/instance-type'];
+      const entry = byType.get(type) ?? { nodes: new Set(), gpus: 0, cpu: 0, allocGpus: Number(node.status.allocatable['nvidia.com/gpu']), allocCpu: parseInt(node.status.allocatable.cpu, 10) };
+      entry.nodes.add(node.metadata.name);
+      entry.gpus += Number(pod.spec.containers[0].resources.requests['nvidia.com/gpu']);
+      entry.cpu += 2;
+      byType.set(type, entry);
+    }
+    for (const [type, entry] of byType) {
+      const needed = Math.max(Math.ceil(entry.gpus / entry.allocGpus), Math.ceil(entry.cpu / entry.allocCpu));
+      expect({ type, nodes: entry.nodes.size }).toEqual({ type, nodes: Math.min(entry.nodes.size, Math.ceil(needed * 1.1)) });
+    }
+    // The balanced pods all run in us-west-2; the gangs each in one AZ-ID.
+    for (const pod of running.filter(p => p.metadata.name.startsWith('balanced-'))) {
+      expect(westCells).toContain(nodes.get(pod.spec.nodeName)!.metadata.labels!['fabric.cloudspectra.io/cell']);
+    }
+    for (const gang of ['mix-gang-1', 'mix-gang-2']) {
+      const zones = new Set(running.filter(p => p.metadata.name.startsWith(gang)).map(p => nodes.get(p.spec.nodeName)!.metadata.labels!['topology.k8s.aws/zone-id']));
+      expect(zones.size).toBe(1);
+    }
+
+    // No cell over its vCPU quota (768 per class), no instance without a NodeClaim.
+    const claims = new Set((await estate.client.list<KubeObject>(RESOURCES.nodeClaims)).items.map(c => c.metadata.name));
+    const inventory = await estate.inventory();
+    const vcpusOf = new Map(inventory.instanceTypes.map(t => [t.instanceType, t.vcpus]));
+    const perClass = new Map<string, number>();
+    for (const instance of await estate.allFabricInstances()) {
+      expect(claims).toContain(instance.Tags?.find(t => t.Key === NODECLAIM_TAG)?.Value);
+      const spot = instance.InstanceLifecycle === 'spot';
+      const key = `${instance.cell.accountId}.${instance.cell.region}.${instance.InstanceType!.split('.')[0]}.${spot ? 'spot' : 'on-demand'}`;
+      perClass.set(key, (perClass.get(key) ?? 0) + vcpusOf.get(instance.InstanceType!)!);
+    }
+    for (const [key, vcpus] of perClass) expect({ key, withinQuota: vcpus <= 768 }).toEqual({ key, withinQuota: true });
+    // Every cell took part.
+    expect(new Set([...perClass.keys()].map(k => k.split('.').slice(0, 2).join('.'))).size).toBeGreaterThanOrEqual(4);
+
+    for (const pod of created) await estate.client.delete(RESOURCES.pods, pod.metadata.name, { namespace: 'default', gracePeriodSeconds: 0 });
+  });
+
+  it('runs as one leader among two replicas, and the standby takes over when the leader stops, with no double launch', async () => {
+    const standby = await estate.startProvisioner('replica-b');
+    await new Promise(r => setTimeout(r, 2000));
+    expect([provisioner.isLeader(), standby.isLeader()]).toEqual([true, false]);
+
+    const first = await create(gpuPod('while-two-run', { gpus: 1 }));
+    await waitFor('the pod to run', async () => (await podNamed(first.metadata.name))?.status?.phase === 'Running');
+    expect(await claimsOfPod(first.metadata.uid!)).toHaveLength(1);
+
+    // The leader dies without releasing the Lease: the standby waits it out, then leads.
+    await provisioner.stop({ release: false });
+    await waitFor('the standby to lead', async () => standby.isLeader(), 60_000);
+    const second = await create(gpuPod('after-takeover', { gpus: 1 }));
+    await waitFor('the pod to run', async () => (await podNamed(second.metadata.name))?.status?.phase === 'Running');
+    expect(await claimsOfPod(second.metadata.uid!)).toHaveLength(1);
+    expect(await claimsOfPod(first.metadata.uid!)).toHaveLength(1);
+    provisioner = standby;
+  });
+
+  it('resumes a launch cut short by a killed controller without a duplicate instance, and collects orphans', async () => {
+    // The in-process leader steps aside; `fabric controller` runs as its own process.
+    await provisioner.stop({ release: true });
+    const configFile = writeControllerConfig();
+    // Hold the first fleet request long enough to kill the controller while it waits.
+    estate.proxy.setRules([{ fault: 'timeout', service: 'ec2', action: 'CreateFleet', holdMs: 20_000, count: 1 }]);
+    let controller = startController(configFile, 'controller-1');
+    try {
+      const pod = await create(gpuPod('killed-mid-launch', { gpus: 1 }));
+      await waitFor('the held fleet request', async () => estate.proxy.calls().some(c => c.action === 'CreateFleet' && c.fault === 'timeout'), 180_000);
+      controller.kill('SIGKILL');
+      const [claim] = await waitFor('the claim left behind', async () => {
+        const claims = await claimsOfPod(pod.metadata.uid!);
+        return claims.length === 1 && claims;
+      });
+      expect(claim.status?.providerID).toBeUndefined();
+
+      // An instance the fabric launched whose claim never came to be: an orphan.
+      const cell = estate.cells[0];
+      const orphan = await estate.ec2(cell).send(
+        new RunInstancesCommand({
+          ImageId: 'ami-03cf127a',
+          InstanceType: 'g6e.xlarge',
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: OWNER_TAG, Value: OWNER }, { Key: NODECLAIM_TAG, Value: 'never-recorded' }] }],
+        }),
+      );
+      const orphanId = orphan.Instances![0].InstanceId!;
+
+      controller = startController(configFile, 'controller-2');
+      await waitFor('the pod to run', async () => (await podNamed(pod.metadata.name))?.status?.phase === 'Running', 180_000);
+      const claims = await claimsOfPod(pod.metadata.uid!);
+      expect(claims.map(c => c.metadata.name)).toEqual([claim.metadata.name]);
+      const tagged = (await estate.allFabricInstances()).filter(i => i.Tags?.some(t => t.Key === NODECLAIM_TAG && t.Value === claim.metadata.name));
+      expect(tagged).toHaveLength(1);
+      await waitFor('the orphan to be terminated', async () => !(await estate.allFabricInstances()).some(i => i.InstanceId === orphanId), 120_000);
+    } finally {
+      estate.proxy.setRules([]);
+      controller.kill('SIGTERM');
+      await new Promise(r => controller.once('exit', r));
+    }
+    provisioner = await estate.startProvisioner('replica-c');
+    await waitFor('the new replica to lead', async () => provisioner.isLeader(), 60_000);
+  });
+
+  it('terminates empty nodes after consolidateAfter once the workload is gone, leaving no orphans', async () => {
+    const pods = (await estate.client.list<KubeObject>(RESOURCES.pods, { namespace: 'default' })).items;
+    for (const pod of pods) await estate.client.delete(RESOURCES.pods, pod.metadata.name, { namespace: 'default', gracePeriodSeconds: 0 });
+    await waitFor(
+      'every fabric instance to be terminated',
+      async () => (await estate.allFabricInstances()).length === 0,
+      300_000,
+    );
+    await waitFor('every NodeClaim and Node to go', async () => {
+      const claims = (await estate.client.list<KubeObject>(RESOURCES.nodeClaims)).items;
+      const nodes = (await estate.client.list<KubeObject>(RESOURCES.nodes)).items;
+      return claims.length === 0 && nodes.length === 0;
+    });
+  });
+
+  const controllers: string[] = [];
+  function writeControllerConfig(): string {
+    const dir = mkdtempSync(join(tmpdir(), 'fabric-controller-'));
+    const file = join(dir, 'app-config.controller.yaml');
+    const config = {
+      fabric: {
+        estate: {
+          source: 'aws',
+          mode: 'apply',
+          defaultRegions: REGIONS,
+          gpuFamilies: ['g6e', 'p5'],
+          accounts: ACCOUNTS.map(id => ({ id, name: `member-${id}`, roleArn: `arn:aws:iam::${id}:role/fabric-member`, externalId: EXTERNAL_ID })),
+        },
+        aws: { endpoint: estate.proxy.endpoint, maxAttempts: 2 },
+        hub: { clusterName: OWNER, kubernetes: { url: estate.plane.server, token: estate.plane.token, insecureSkipTlsVerify: true } },
+        provisioner: {
+          enabled: true,
+          leaseDurationSeconds: 6,
+          batchIdleSeconds: 0.3,
+          batchMaxSeconds: 3,
+          lifecycleIntervalSeconds: 1,
+          garbageCollectionGraceSeconds: 10,
+          imageIds: { 'us-east-1': 'ami-03cf127a', 'us-west-2': 'ami-03cf127a' },
+        },
+      },
+    };
+    // JSON is YAML.
+    writeFileSync(file, JSON.stringify(config, null, 2));
+    return file;
+  }
+
+  function startController(configFile: string, identity: string): ChildProcess {
+    const bin = resolve(__dirname, '../../../../packages/fabric-cli/bin/fabric');
+    const child = spawn(process.execPath, [bin, 'controller', '--config', configFile, '--identity', identity], {
+      env: { ...process.env, AWS_ACCESS_KEY_ID: 'hub-access-key', AWS_SECRET_ACCESS_KEY: 'hub-secret', AWS_REGION: 'us-east-1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.on('data', chunk => controllers.push(String(chunk)));
+    child.stderr!.on('data', chunk => controllers.push(String(chunk)));
+    return child;
+  }
 });

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs';
 import {
   CreateSecurityGroupCommand,
   CreateSubnetCommand,
@@ -168,6 +169,10 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
         owner: OWNER,
         cluster: 'fabric-test-hub',
         insufficientCapacity: ice,
+        // FABRIC_TEST_PROGRESS=<file> keeps the provisioner's warnings for a failing run.
+        events: process.env.FABRIC_TEST_PROGRESS
+          ? { warn: (message, fields) => appendFileSync(process.env.FABRIC_TEST_PROGRESS!, `${new Date().toISOString()} [${identity}] ${message} ${JSON.stringify(fields ?? {})}\n`) }
+          : undefined,
         ...overrides,
       });
       await provisioner.start();

@@ -7,7 +7,8 @@ import { Informer, startInformer } from '../../kubernetes/informer';
 import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { groupBatch, PendingPodWatch, PodBatch, startPendingPodWatch } from '../cluster/batcher';
-import { conditionOf, setConditions } from '../cluster/conditions';
+import { conditionOf } from '../cluster/conditions';
+import { setFabricNodeClassStatus } from '../cluster/clusterState';
 import { EventRecorder, setNodePoolSchedulable } from '../cluster/events';
 import { LeaderElector, startLeaderElection } from '../cluster/leaderElection';
 import { cordon, drainNode, EmptinessTracker, InterruptionSource, nodesToConsolidate, claimsOfDeletedOwners, replaceThenDrain } from '../cluster/lifecycle';
@@ -99,6 +100,8 @@ const READY_COVER_MS = 60_000;
 const MAX_ROUNDS = 4;
 /** A cell whose role was refused is skipped for this long, then tried again. */
 const UNUSABLE_CELL_MS = 5 * 60_000;
+/** A cell whose launch failed otherwise (a bad subnet, a missing template) is skipped this long. */
+const FAILED_CELL_MS = 30_000;
 /** FabricNodeClass selectors are resolved again after this long (subnets come and go). */
 const NODE_CLASS_REFRESH_MS = 60_000;
 
@@ -253,6 +256,7 @@ export class Provisioner {
       const nodeClasses = await this.usableNodeClasses();
       const classNames = new Set(nodeClasses.map(c => c.name));
       const pools = this.fabricNodePools().filter(p => classNames.has(p.nodeClassName) && !p.deleting);
+      const excluded = this.excludedCells();
       const decision = decide({
         pods,
         nodePools: pools,
@@ -264,7 +268,7 @@ export class Provisioner {
         now: new Date(),
       });
       decided += pods.length;
-      for (const u of decision.unschedulable) reasons.set(u.uid, u.reason);
+      for (const u of decision.unschedulable) reasons.set(u.uid, excluded.length ? `${u.reason} (cells skipped for now: ${excluded.join('; ')})` : u.reason);
       if (decision.claims.length === 0) break;
       const retry = await this.launch(decision.claims, pods);
       // Pods whose launch was refused go round again: the ICE cache or the unusable cell
@@ -350,8 +354,10 @@ export class Provisioner {
       const reason = { 'access-denied': 'AccessDenied', failed: 'LaunchFailed', 'insufficient-capacity': 'InsufficientCapacity' }[outcome.status];
       if (outcome.status !== 'insufficient-capacity') {
         // AWS refused the cell itself (its role, its subnets, its template): no retry there
-        // until the window passes, or every pass would launch into the same refusal.
-        for (const item of items) this.unusableCells.set(cellId(item.claim.cell), { until: Date.now() + UNUSABLE_CELL_MS, reason: outcome.detail });
+        // until the window passes, or every pass would launch into the same refusal. A
+        // refused role is not fixed in seconds; anything else is retried sooner.
+        const window = outcome.status === 'access-denied' ? UNUSABLE_CELL_MS : FAILED_CELL_MS;
+        for (const item of items) this.unusableCells.set(cellId(item.claim.cell), { until: Date.now() + window, reason: outcome.detail });
       }
       for (const item of items) {
         await markLaunchFailed(this.client, item.claim.name, reason, outcome.detail);
@@ -419,6 +425,17 @@ export class Provisioner {
     });
   }
 
+  /** Cells left out of decisions right now, with why. */
+  private excludedCells(): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const [cell, entry] of this.unusableCells) if (entry.until > now) out.push(`${cell}: ${entry.reason}`);
+    for (const { view } of this.nodeClassCache.values()) {
+      if (!view.resolved.ready) out.push(`${cellId({ accountId: view.spec.accountId, region: view.spec.region })}: ${view.resolved.reason}`);
+    }
+    return out;
+  }
+
   /** FabricNodeClasses resolved in their accounts, minus cells AWS refused recently. */
   private async usableNodeClasses(): Promise<NodeClassView[]> {
     const views: NodeClassView[] = [];
@@ -448,11 +465,7 @@ export class Provisioner {
   }
 
   private async writeNodeClassStatus(object: KubeObject, resolved: FabricNodeClassResolved): Promise<void> {
-    const subnets = resolved.subnets.map(s => ({ id: s.id, zoneID: s.azId, zone: s.azName }));
-    const securityGroups = resolved.securityGroups.map(g => ({ id: g.id }));
-    await setConditions(this.client, RESOURCES.fabricNodeClasses, object.metadata.name, [
-      { type: 'Ready', status: resolved.ready ? 'True' : 'False', reason: resolved.ready ? 'Ready' : 'NotResolved', message: resolved.reason ?? '' },
-    ], { current: object, extraStatus: { subnets, securityGroups } }).catch(error =>
+    await setFabricNodeClassStatus(this.client, object.metadata.name, resolved).catch(error =>
       this.options.events?.warn?.('Could not write FabricNodeClass status', { nodeClass: object.metadata.name, error: String(error) }),
     );
   }

@@ -517,8 +517,28 @@ async function existingTemplate(api: CellApi, name: string, version?: string): P
   return template;
 }
 
-async function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
+const templatesInFlight = new WeakMap<EC2Client, Map<string, Promise<LaunchTemplateRef>>>();
+
+/**
+ * The class's template, created once: the claims of one batch launch concurrently, and
+ * each would otherwise find no template and create its own — the second creation fails
+ * with AlreadyExists. Concurrent callers share one look-up-or-create.
+ */
+function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
   const name = nodeClassLaunchTemplateName(nodeClass);
+  let inFlight = templatesInFlight.get(api.ec2);
+  if (!inFlight) {
+    inFlight = new Map();
+    templatesInFlight.set(api.ec2, inFlight);
+  }
+  const pending = inFlight.get(name);
+  if (pending) return pending;
+  const created = ensureNodeClassTemplate(api, nodeClass, deps, name).finally(() => inFlight!.delete(name));
+  inFlight.set(name, created);
+  return created;
+}
+
+async function ensureNodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies, name: string): Promise<LaunchTemplateRef> {
   const cache = cacheOf(api);
   const cached = cache.get(name);
   if (cached) return cached;
