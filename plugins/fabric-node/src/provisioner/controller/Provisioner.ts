@@ -339,16 +339,22 @@ export class Provisioner {
         }
         continue;
       }
-      if (outcome.status === 'throttled') {
-        // The claims stay; the next pass relaunches them with the same ClientToken.
+      if (outcome.status === 'throttled' || outcome.status === 'unconfirmed') {
+        // The claims stay; the next pass relaunches them with the same ClientToken, which
+        // also yields whatever an unanswered launch did start.
         for (const item of items) {
           this.launchBackoff.set(item.claim.name, Date.now() + 5_000);
-          await markLaunchFailed(this.client, item.claim.name, 'Throttled', outcome.detail);
+          await markLaunchFailed(this.client, item.claim.name, outcome.status === 'throttled' ? 'Throttled' : 'LaunchUnconfirmed', outcome.detail);
         }
         continue;
       }
-      const reason = { 'access-denied': 'AccessDenied', failed: 'LaunchFailed', 'insufficient-capacity': 'InsufficientCapacity' }[outcome.status];
-      if (outcome.status !== 'insufficient-capacity') {
+      const reason = {
+        'access-denied': 'AccessDenied',
+        failed: 'LaunchFailed',
+        'insufficient-capacity': 'InsufficientCapacity',
+        gone: 'InstanceGone',
+      }[outcome.status];
+      if (outcome.status === 'access-denied' || outcome.status === 'failed') {
         // AWS refused the cell itself (its role, its subnets, its template): no retry there
         // until the window passes, or every pass would launch into the same refusal.
         for (const item of items) this.unusableCells.set(cellId(item.claim.cell), { until: Date.now() + UNUSABLE_CELL_MS, reason: outcome.detail });
