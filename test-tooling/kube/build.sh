@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Builds the multi-call test-plane binary (kube-apiserver | kube-scheduler | etcd | yaml2json)
-# for the Kubernetes release pinned in versions.json, into a per-user cache OUTSIDE the repo:
+# Builds the multi-call test-plane binary (kube-apiserver | kube-scheduler |
+# kube-controller-manager | etcd | yaml2json) for the Kubernetes release pinned in
+# versions.json, into a per-user cache OUTSIDE the repo:
 #
-#   ${FABRIC_TEST_CACHE:-$HOME/.cache/cloudspectra-fabric}/kube/v<version>/kube
+#   ${FABRIC_TEST_CACHE:-$HOME/.cache/cloudspectra-fabric}/kube/v<version>/<sources hash>/kube
 #
-# No-op when that binary exists and was built from the current go.mod/go.sum/main.go.
+# No-op when that binary exists. The sources hash (go.mod, go.sum, main.go) is part of the
+# path, so checkouts with different sources (branches, worktrees) keep their own binary
+# instead of rebuilding over each other's.
 # The binary path is always the last line on stdout; progress goes to stderr.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
@@ -14,13 +17,12 @@ V=$(sed -n 's/.*"kubernetes": *"\([^"]*\)".*/\1/p' versions.json)
 [ -n "$V" ] || { echo "build.sh: no \"kubernetes\" version in $HERE/versions.json" >&2; exit 1; }
 V="${V#v}"
 CACHE="${FABRIC_TEST_CACHE:-$HOME/.cache/cloudspectra-fabric}"
-OUT_DIR="$CACHE/kube/v$V"
-BIN="$OUT_DIR/kube"
-STAMP="$OUT_DIR/kube.sources.sha256"
-
 # The cache key is the version plus a hash of the sources, so editing main.go or
 # go.mod (e.g. after regen.sh) rebuilds even when the version string is unchanged.
 SRC_HASH=$(cat go.mod go.sum main.go | sha256sum | cut -d' ' -f1)
+OUT_DIR="$CACHE/kube/v$V/${SRC_HASH:0:16}"
+BIN="$OUT_DIR/kube"
+STAMP="$OUT_DIR/kube.sources.sha256"
 is_fresh() { [ -x "$BIN" ] && [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$SRC_HASH" ]; }
 
 if is_fresh; then

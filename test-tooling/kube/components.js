@@ -54,8 +54,10 @@ function startApiserver({ binary, tmpDir, etcdUrl, port, token, credentials, log
     '--service-cluster-ip-range=10.0.0.0/24',
     '--allow-privileged=true',
     '--authorization-mode=RBAC',
-    // No kube-controller-manager runs, so: no "default" ServiceAccount (ServiceAccount
-    // admission would reject every Pod), and nothing would ever remove the
+    // kube-controller-manager is optional (and its node-lifecycle controller never runs),
+    // so: ServiceAccount admission stays off (without the controller there is no
+    // "default" ServiceAccount and every Pod would be rejected; with it, a Pod created in
+    // a namespace before its ServiceAccount would be), and nothing would ever remove the
     // node.kubernetes.io/not-ready:NoSchedule taint that TaintNodesByCondition puts on
     // every new Node (the scheduler would never bind). Nodes keep exactly the taints
     // a test gives them.
@@ -148,7 +150,89 @@ function startKwok({ binary, kubeconfigPath, port, logFile, timeoutMs, watch }) 
   return { process: kwok, waitUntilReady };
 }
 
+/**
+ * The controllers a test cluster runs: the ones that turn workloads into Pods and clean up
+ * after them. Named one by one rather than '*' minus some, so a Kubernetes bump cannot
+ * switch on something new underneath the tests. Left out on purpose: node-lifecycle and
+ * taint-eviction (they would taint and evict on the Nodes that no kubelet manages, which
+ * tests create on purpose), node-ipam, the volume controllers (no storage here), the
+ * horizontal pod autoscaler (no metrics API) and DRA's (no drivers).
+ */
+const CONTROLLER_MANAGER_CONTROLLERS = [
+  'job-controller',
+  'cronjob-controller',
+  'ttl-after-finished-controller',
+  'replicaset-controller',
+  'deployment-controller',
+  'statefulset-controller',
+  'daemonset-controller',
+  'replicationcontroller-controller',
+  'disruption-controller',
+  'garbage-collector-controller',
+  'namespace-controller',
+  'serviceaccount-controller',
+  'serviceaccount-token-controller',
+  'root-ca-certificate-publisher-controller',
+  'pod-garbage-collector-controller',
+  'resourcequota-controller',
+  'endpoints-controller',
+  'endpointslice-controller',
+  'clusterrole-aggregation-controller',
+];
+
+/**
+ * kube-controller-manager with the admin kubeconfig (`--use-service-account-credentials=false`:
+ * one identity for every controller, no per-controller RBAC to bootstrap), no leader
+ * election, and /healthz on `port`. `waitUntilReady` waits for /healthz and then for the
+ * "default" ServiceAccount of the default namespace: the controllers' informers have
+ * synced and they act.
+ * @param {{ binary: string, tmpDir: string, kubeconfigPath: string, port: number, server: string, token: string,
+ *   serviceAccountSigningKeyFile: string, rootCaFile: string, controllers?: string[], logFile: string,
+ *   timeoutMs: number, watch: ComponentProcess[] }} options
+ */
+function startControllerManager({
+  binary, tmpDir, kubeconfigPath, port, server, token, serviceAccountSigningKeyFile, rootCaFile,
+  controllers = CONTROLLER_MANAGER_CONTROLLERS, logFile, timeoutMs, watch,
+}) {
+  const manager = startProcess('kube-controller-manager', binary, [
+    'kube-controller-manager',
+    `--kubeconfig=${kubeconfigPath}`,
+    '--leader-elect=false',
+    `--controllers=${controllers.join(',')}`,
+    '--use-service-account-credentials=false',
+    // Token Secrets for ServiceAccounts are signed with the key the apiserver verifies.
+    `--service-account-private-key-file=${serviceAccountSigningKeyFile}`,
+    // What the root CA publisher puts in every namespace's kube-root-ca.crt ConfigMap.
+    `--root-ca-file=${rootCaFile}`,
+    '--bind-address=127.0.0.1',
+    `--secure-port=${port}`,
+    `--cert-dir=${path.join(tmpDir, 'controller-manager-certs')}`,
+    `--authentication-kubeconfig=${kubeconfigPath}`,
+    `--authorization-kubeconfig=${kubeconfigPath}`,
+    // The plane has no front proxy: do not wait for its client CA ConfigMap.
+    '--authentication-skip-lookup=true',
+    // Pods of a Job or a ReplicaSet appear in test time, not after a rate limiter's pause.
+    '--concurrent-job-syncs=5',
+    '--concurrent-replicaset-syncs=5',
+    '--concurrent-deployment-syncs=5',
+  ], logFile);
+  async function waitUntilReady() {
+    await waitFor('kube-controller-manager /healthz', async () => {
+      const r = await rawRequest(`https://127.0.0.1:${port}/healthz`, { timeoutMs: 5000 });
+      return r.status === 200;
+    }, { timeoutMs, watch: [...watch, manager], intervalMs: 200 });
+    await waitFor('the default ServiceAccount (kube-controller-manager acting)', async () => {
+      const r = await rawRequest(`${server}/api/v1/namespaces/default/serviceaccounts/default`, { token, timeoutMs: 5000 });
+      return r.status === 200;
+    }, { timeoutMs, watch: [...watch, manager], intervalMs: 200 });
+  }
+  return { process: manager, waitUntilReady };
+}
+
 /** The annotation that hands a Node to KWOK. */
 const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
 
-module.exports = { startEtcd, startApiserver, startScheduler, startKwok, KWOK_NODE_ANNOTATION };
+module.exports = {
+  startEtcd, startApiserver, startScheduler, startControllerManager, startKwok, KWOK_NODE_ANNOTATION,
+  CONTROLLER_MANAGER_CONTROLLERS,
+};

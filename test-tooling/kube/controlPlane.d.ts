@@ -28,7 +28,21 @@ export interface StartControlPlaneOptions {
    * bound to them go Running. Stopped with the plane. Default false.
    */
   kwok?: boolean;
+  /**
+   * Also run kube-controller-manager (from the same binary), so workloads behave as in a
+   * cluster: a Job creates its Pods, a Deployment's ReplicaSet replaces a deleted Pod, the
+   * garbage collector deletes what an owner leaves behind, the pod GC removes Pods of
+   * deleted Nodes, namespaces get their "default" ServiceAccount. Only the controllers in
+   * CONTROLLER_MANAGER_CONTROLLERS run (never node-lifecycle: Nodes keep the taints a test
+   * gives them), or `{ controllers: [...] }` to name others (kube-controller-manager's
+   * names, e.g. 'job-controller'). It starts after the scheduler and is ready once the
+   * default namespace has its ServiceAccount. Default false.
+   */
+  controllerManager?: boolean | { controllers?: string[] };
 }
+
+/** The kube-controller-manager controllers `controllerManager: true` runs. */
+export const CONTROLLER_MANAGER_CONTROLLERS: readonly string[];
 
 export interface ControlPlaneResponse {
   status: number;
@@ -50,7 +64,7 @@ export interface ControlPlane {
   crdVersion: string | null;
   /** gitVersion reported by the apiserver's /version, e.g. "v1.37.2". */
   kubeVersion: string;
-  /** Kills etcd, kube-apiserver and kube-scheduler (process groups) and removes the temp dir. Idempotent. */
+  /** Kills etcd, kube-apiserver, kube-scheduler (and KWOK, kube-controller-manager) and removes the temp dir. Idempotent. */
   stop(options?: { graceful?: boolean }): Promise<void>;
   /** Temp dir holding the logs, kubeconfig, tokens.csv, SA keys and etcd data. */
   tmpDir: string;
@@ -61,7 +75,7 @@ export interface ControlPlane {
   /** Names of the installed CRDs, e.g. "nodepools.karpenter.sh". */
   crds: string[];
   /** Log file of each component. */
-  logs: { etcd: string; apiserver: string; scheduler: string; kwok?: string };
+  logs: { etcd: string; apiserver: string; scheduler: string; kwok?: string; controllerManager?: string };
   /** Path of the cached KWOK binary; null without the kwok option. */
   kwokBinary: string | null;
   /**

@@ -2,8 +2,8 @@
 'use strict';
 
 // Kubernetes test plane for CloudSpectra Fabric: a real etcd + kube-apiserver +
-// kube-scheduler on 127.0.0.1 (no Docker, no kube-controller-manager), with the
-// Karpenter CRDs installed. See README.md in this folder.
+// kube-scheduler on 127.0.0.1 (no Docker; kube-controller-manager and KWOK on request),
+// with the Karpenter CRDs installed. See README.md in this folder.
 //
 // CommonJS, Node >= 20 builtins only. Usage:
 //
@@ -18,7 +18,10 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { KWOK_NODE_ANNOTATION, startApiserver, startEtcd, startKwok, startScheduler } = require('./components');
+const {
+  CONTROLLER_MANAGER_CONTROLLERS, KWOK_NODE_ANNOTATION, startApiserver, startControllerManager, startEtcd, startKwok,
+  startScheduler,
+} = require('./components');
 const { installKarpenterCrds, installRepoCrds } = require('./crds');
 const { writeCredentials } = require('./credentials');
 const { freePorts, rawRequest } = require('./loopback');
@@ -50,6 +53,7 @@ async function startControlPlane({
   installCrds = true,
   keepTmpDir = false,
   kwok = false,
+  controllerManager = false,
 } = {}) {
   const t0 = Date.now();
   const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
@@ -88,7 +92,7 @@ async function startControlPlane({
   }
 
   try {
-    const [etcdClientPort, etcdPeerPort, apiPort, schedPort, kwokPort] = await freePorts(5);
+    const [etcdClientPort, etcdPeerPort, apiPort, schedPort, kwokPort, managerPort] = await freePorts(6);
     const server = `https://127.0.0.1:${apiPort}`;
     const credentials = writeCredentials(tmpDir, server);
     const { token, kubeconfigPath } = credentials;
@@ -96,6 +100,7 @@ async function startControlPlane({
     const logs = {
       etcd: p('etcd.log'), apiserver: p('kube-apiserver.log'), scheduler: p('kube-scheduler.log'),
       ...(kwokBinary ? { kwok: p('kwok.log') } : {}),
+      ...(controllerManager ? { controllerManager: p('kube-controller-manager.log') } : {}),
     };
 
     const etcd = startEtcd({
@@ -134,6 +139,21 @@ async function startControlPlane({
 
     await scheduler.waitUntilReady();
     if (waitForScheduler) log(`kube test plane: kube-scheduler ready (${elapsed()})`);
+
+    if (controllerManager) {
+      const manager = startControllerManager({
+        binary, tmpDir, kubeconfigPath, port: managerPort, server, token,
+        serviceAccountSigningKeyFile: credentials.serviceAccountSigningKeyFile,
+        // The apiserver's self-signed serving certificate is its own CA.
+        rootCaFile: path.join(tmpDir, 'certs', 'apiserver.crt'),
+        controllers: typeof controllerManager === 'object' && controllerManager.controllers
+          ? controllerManager.controllers : CONTROLLER_MANAGER_CONTROLLERS,
+        logFile: p('kube-controller-manager.log'), timeoutMs, watch: running,
+      });
+      procs.push(manager.process);
+      await manager.waitUntilReady();
+      log(`kube test plane: kube-controller-manager ready (${elapsed()})`);
+    }
 
     if (kwokBinary) {
       const kwokProcess = startKwok({
@@ -175,4 +195,6 @@ async function startControlPlane({
   }
 }
 
-module.exports = { startControlPlane, kubernetesVersion, karpenterVersion, kwokVersion, KWOK_NODE_ANNOTATION };
+module.exports = {
+  startControlPlane, kubernetesVersion, karpenterVersion, kwokVersion, KWOK_NODE_ANNOTATION, CONTROLLER_MANAGER_CONTROLLERS,
+};

@@ -2,6 +2,8 @@
 //
 //	kube kube-apiserver [flags]   the upstream kube-apiserver (k8s.io/kubernetes/cmd/kube-apiserver)
 //	kube kube-scheduler [flags]   the upstream kube-scheduler (k8s.io/kubernetes/cmd/kube-scheduler)
+//	kube kube-controller-manager [flags]
+//	                              the upstream kube-controller-manager (k8s.io/kubernetes/cmd/kube-controller-manager)
 //	kube etcd [flags]             etcd, at the version the Kubernetes release requires
 //	kube yaml2json [file|-]       converts a YAML document (e.g. a CRD) to JSON on stdout
 //
@@ -23,11 +25,12 @@ import (
 	_ "k8s.io/component-base/metrics/prometheus/clientgo" // client-go metrics plugins
 	_ "k8s.io/component-base/metrics/prometheus/version"  // version metric registration
 	apiserverapp "k8s.io/kubernetes/cmd/kube-apiserver/app"
+	controllermanagerapp "k8s.io/kubernetes/cmd/kube-controller-manager/app"
 	schedulerapp "k8s.io/kubernetes/cmd/kube-scheduler/app"
 	"sigs.k8s.io/yaml"
 )
 
-const usage = "usage: kube kube-apiserver|kube-scheduler|etcd|yaml2json [args...]"
+const usage = "usage: kube kube-apiserver|kube-scheduler|kube-controller-manager|etcd|yaml2json [args...]"
 
 func main() {
 	if len(os.Args) < 2 {
@@ -42,6 +45,8 @@ func main() {
 		os.Exit(cli.Run(apiserverapp.NewAPIServerCommand()))
 	case "kube-scheduler":
 		os.Exit(cli.Run(schedulerapp.NewSchedulerCommand()))
+	case "kube-controller-manager":
+		os.Exit(cli.Run(controllermanagerapp.NewControllerManagerCommand()))
 	case "etcd":
 		etcdmain.Main(os.Args) // as etcd's own server/main.go
 	case "yaml2json":

@@ -314,6 +314,8 @@ async function startFaultProxy({
           message: `The client token ${clientToken} was used before with other parameters.` },
         { res, req, service, isJson });
       }
+      // A retry whose answer is lost too: the caller still cannot know the launch happened.
+      if (lose) return req.socket.destroy();
       return send(res, earlier.status, { 'content-type': 'text/xml;charset=UTF-8' }, earlier.text);
     }
 

@@ -135,6 +135,18 @@ export type LaunchOutcome =
   | { status: 'insufficient-capacity'; tried: LaunchOffering[]; detail: string }
   | { status: 'access-denied'; detail: string }
   | { status: 'throttled'; detail: string }
+  /**
+   * AWS gave no answer that says whether it launched (the connection broke, the call timed
+   * out, a 5xx): the claim stays and is launched again with the same ClientToken, which
+   * yields what the first call launched, if anything.
+   */
+  | { status: 'unconfirmed'; detail: string }
+  /**
+   * The instances the claim's ClientToken launched are gone (e.g. spot took them back
+   * before the launch was recorded): EC2 keeps answering the token with them, so the claim
+   * is replaced by a new one rather than launched again.
+   */
+  | { status: 'gone'; detail: string; instanceIds: string[] }
   /** Anything else AWS refused (a bad subnet, a missing template): not retried blindly. */
   | { status: 'failed'; detail: string };
 

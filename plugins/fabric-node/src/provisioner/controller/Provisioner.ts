@@ -343,16 +343,22 @@ export class Provisioner {
         }
         continue;
       }
-      if (outcome.status === 'throttled') {
-        // The claims stay; the next pass relaunches them with the same ClientToken.
+      if (outcome.status === 'throttled' || outcome.status === 'unconfirmed') {
+        // The claims stay; the next pass relaunches them with the same ClientToken, which
+        // also yields whatever an unanswered launch did start.
         for (const item of items) {
           this.launchBackoff.set(item.claim.name, Date.now() + 5_000);
-          await markLaunchFailed(this.client, item.claim.name, 'Throttled', outcome.detail);
+          await markLaunchFailed(this.client, item.claim.name, outcome.status === 'throttled' ? 'Throttled' : 'LaunchUnconfirmed', outcome.detail);
         }
         continue;
       }
-      const reason = { 'access-denied': 'AccessDenied', failed: 'LaunchFailed', 'insufficient-capacity': 'InsufficientCapacity' }[outcome.status];
-      if (outcome.status !== 'insufficient-capacity') {
+      const reason = {
+        'access-denied': 'AccessDenied',
+        failed: 'LaunchFailed',
+        'insufficient-capacity': 'InsufficientCapacity',
+        gone: 'InstanceGone',
+      }[outcome.status];
+      if (outcome.status === 'access-denied' || outcome.status === 'failed') {
         // AWS refused the cell itself (its role, its subnets, its template): no retry there
         // until the window passes, or every pass would launch into the same refusal. A
         // refused role is not fixed in seconds; anything else is retried sooner.
@@ -589,7 +595,7 @@ export class Provisioner {
     const launch = conditionOf(claim, 'Launched');
     // A launch AWS answered with a refusal created nothing (a partial gang is terminated by
     // the launcher), so only a claim whose launch never answered needs the tag lookup.
-    const refused = launch?.status === 'False' && launch.reason !== 'Throttled';
+    const refused = launch?.status === 'False' && launch.reason !== 'Throttled' && launch.reason !== 'LaunchUnconfirmed';
     if (cell && !instanceId && !refused) {
       // Never launched as far as the claim knows: an interrupted launch may still have
       // created instances tagged with it.

@@ -68,34 +68,45 @@ export interface ClaimLaunchResult {
 const INSTANCE_LIVE_STATES = ['pending', 'running', 'stopping', 'stopped'];
 
 /** What a launch failure means for the loop. */
-export type LaunchFailureKind = 'insufficient-capacity' | 'access-denied' | 'throttled' | 'failed';
+export type LaunchFailureKind = 'insufficient-capacity' | 'access-denied' | 'throttled' | 'unconfirmed' | 'failed';
+
+/** Node's codes for a connection that broke or never answered. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+/**
+ * Whether a thrown error leaves open whether AWS acted: no HTTP answer at all (a broken
+ * connection, a timeout) or a server error. Anything with a 4xx answer was refused.
+ */
+function answerIsMissing(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const shape = error as { code?: string; name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+  const status = shape.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  // The SDK's HTTP handler names broken connections and timeouts TimeoutError. An error
+  // from another JavaScript realm (a VM context) reaches the caller only as the text
+  // "AWS SDK error wrapper for TimeoutError: …".
+  const wrapped = /^AWS SDK error wrapper for (\w+)/.exec(shape.message ?? '')?.[1];
+  return CONNECTION_ERROR_CODES.has(shape.code ?? '') || shape.name === 'TimeoutError' || wrapped === 'TimeoutError';
+}
 
 /**
  * Classifies a launch failure: an error the SDK threw for the whole call, or one entry of
  * an instant fleet's `Errors` (`{ ErrorCode, ErrorMessage }`, which EC2 returns with
  * HTTP 200 instead of throwing). Capacity codes (ICE, spot and vCPU limits, `Unsupported`)
  * feed the insufficient-capacity cache; throttling backs off; AccessDenied and
- * UnauthorizedOperation make the cell unusable until its role is fixed.
+ * UnauthorizedOperation make the cell unusable until its role is fixed. A call that got
+ * no answer, or a server error, is unconfirmed: it may have launched, so the claim is
+ * launched again with its ClientToken rather than given up (or its cell blamed).
  */
 export function classifyLaunchFailure(failure: unknown): LaunchFailureKind {
   const shape = failure && typeof failure === 'object' && 'ErrorCode' in failure ? { name: String((failure as { ErrorCode?: string }).ErrorCode ?? '') } : failure;
   if (isThrottling(shape)) return 'throttled';
   if (isAccessDenied(shape)) return 'access-denied';
   if (isInsufficientCapacity(shape)) return 'insufficient-capacity';
-  // No answer, or a server error: EC2 may or may not have acted. Retrying with the same
-  // ClientToken is safe (and the tagged-instance lookup adopts what did start), so these
-  // back off and retry like throttling instead of failing the claim.
-  if (isUnanswered(failure)) return 'throttled';
+  if (shape === failure && answerIsMissing(failure)) return 'unconfirmed';
   return 'failed';
 }
 
-function isUnanswered(failure: unknown): boolean {
-  if (!failure || typeof failure !== 'object' || 'ErrorCode' in failure) return false;
-  const error = failure as { $metadata?: { httpStatusCode?: number }; code?: string; name?: string };
-  const status = error.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500;
-  return ['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED'].includes(error.code ?? '') || error.name === 'TimeoutError';
-}
 
 /**
  * Launches decided claims: one EC2 `CreateFleet` (type `instant`) per claim, or per gang,
@@ -136,6 +147,9 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
   const ec2 = deps.clients.ec2(claim.cell, account);
   const api = cellApi(ec2, claim.cell, deps.rateLimits);
 
+  let survivors: string[] = [];
+  const withSurvivors = (result: ClaimLaunchResult): ClaimLaunchResult =>
+    survivors.length > 0 ? { ...result, terminatedPartial: [...survivors, ...(result.terminatedPartial ?? [])] } : result;
   try {
     const existing = await findClaimInstances(api, names, gang, deps.owner);
     if (existing.length >= unit.length) {
@@ -146,93 +160,143 @@ async function launchUnit(unit: ClaimToLaunch[], deps: LaunchDependencies): Prom
     if (gang && existing.length > 0) {
       // A gang launch that died half-way: all or nothing, so its survivors go first.
       await terminate(api, existing.map(i => i.InstanceId!));
+      survivors = existing.map(i => i.InstanceId!);
     }
-
-    const templates = await launchTemplatesFor(api, nodeClass, claim.offerings, deps);
-    const failedOfferings: LaunchOffering[] = [];
-    const details: string[] = [];
-    const capacityTypes = [...new Set(claim.offerings.map(o => o.capacityType))];
-    for (const [attempt, capacityType] of capacityTypes.entries()) {
-      const offerings = claim.offerings.filter(o => o.capacityType === capacityType);
-      const request = fleetRequest({
-        unit,
-        offerings,
-        capacityType,
-        templates,
-        nodeClass,
-        tags: instanceTags(lead, deps),
-        // The same token with a different request is refused by EC2, so the fallback gets its own.
-        clientToken: attempt === 0 ? lead.uid : `${lead.uid}-${capacityType}`,
-      });
-      const response = await api.mutate(() => ec2.send(new CreateFleetCommand(request)), true);
-      const instanceIds = (response.Instances ?? []).flatMap(i => i.InstanceIds ?? []);
-      const refused = (response.Errors ?? []).map(e => ({
-        kind: classifyLaunchFailure(e),
-        code: e.ErrorCode ?? '',
-        message: e.ErrorMessage ?? '',
-        offering: offeringOf(offerings, e.LaunchTemplateAndOverrides?.Overrides),
-      }));
-      for (const error of refused) {
-        if (error.kind !== 'insufficient-capacity') continue;
-        const failed = error.offering ? [error.offering] : offerings;
-        for (const offering of failed) markInsufficient(deps, offering, `${error.code}: ${error.message}`);
-        failedOfferings.push(...failed.filter(f => !failedOfferings.includes(f)));
-      }
-      details.push(...refused.map(e => `${e.code}: ${e.message}`));
-
-      if (instanceIds.length >= unit.length) {
-        const instances = await describe(api, instanceIds);
-        if (gang) await tagGangMembers(api, instances, unit);
-        return { ...base, failedOfferings, outcome: launched(instances, unit, nodeClass) };
-      }
-      if (instanceIds.length > 0) {
-        // Fewer than the gang needs (MinTargetCapacity should prevent it; a partial answer
-        // is still possible): release them at once, the gang waits for the whole.
-        await terminate(api, instanceIds);
-        for (const offering of offerings) markInsufficient(deps, offering, `gang got ${instanceIds.length} of ${unit.length}`);
-        return {
-          ...base,
-          failedOfferings: [...failedOfferings, ...offerings],
-          terminatedPartial: instanceIds,
-          outcome: {
-            status: 'insufficient-capacity',
-            tried: claim.offerings,
-            detail: `gang ${gang} got ${instanceIds.length} of ${unit.length} instances; terminated them`,
-          },
-        };
-      }
-      const accessDenied = refused.find(e => e.kind === 'access-denied');
-      if (accessDenied) {
-        return { ...base, failedOfferings, outcome: { status: 'access-denied', detail: `${accessDenied.code}: ${accessDenied.message}` } };
-      }
-      if (refused.some(e => e.kind === 'throttled') && !refused.some(e => e.kind === 'insufficient-capacity')) {
-        return { ...base, failedOfferings, outcome: { status: 'throttled', detail: details.join('; ') } };
-      }
-      if (refused.length > 0 && !refused.some(e => e.kind === 'insufficient-capacity')) {
-        return { ...base, failedOfferings, outcome: { status: 'failed', detail: details.join('; ') } };
-      }
-      // No capacity for this capacity type: try the next one.
-    }
-    return {
-      ...base,
-      failedOfferings,
-      outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail: details.join('; ') || 'the fleet launched nothing' },
-    };
+    return withSurvivors(await launchFleets(unit, deps, { api, ec2, nodeClass, base }));
   } catch (error) {
-    const detail = describeAwsError(error);
-    const kind = classifyLaunchFailure(error);
-    if (kind === 'throttled') return { ...base, outcome: { status: 'throttled', detail } };
-    if (kind === 'access-denied') return { ...base, outcome: { status: 'access-denied', detail } };
-    if (kind === 'insufficient-capacity') {
-      for (const offering of claim.offerings) markInsufficient(deps, offering, detail);
+    return withSurvivors(failedLaunch(error, claim, deps, base));
+  }
+}
+
+interface FleetContext {
+  api: CellApi;
+  ec2: EC2Client;
+  nodeClass: NodeClassView;
+  base: { claims: string[]; gang?: string; failedOfferings: LaunchOffering[] };
+}
+
+/** One fleet call per capacity type of the claim, in its order, until one launches. */
+async function launchFleets(unit: ClaimToLaunch[], deps: LaunchDependencies, context: FleetContext): Promise<ClaimLaunchResult> {
+  const { api, ec2, nodeClass, base } = context;
+  const lead = unit[0];
+  const { claim } = lead;
+  const gang = claim.gang;
+  const templates = await launchTemplatesFor(api, nodeClass, claim.offerings, deps);
+  const failedOfferings: LaunchOffering[] = [];
+  const details: string[] = [];
+  const capacityTypes = [...new Set(claim.offerings.map(o => o.capacityType))];
+  for (const [attempt, capacityType] of capacityTypes.entries()) {
+    const offerings = claim.offerings.filter(o => o.capacityType === capacityType);
+    const request = fleetRequest({
+      unit,
+      offerings,
+      capacityType,
+      templates,
+      nodeClass,
+      tags: instanceTags(lead, deps),
+      // The same token with a different request is refused by EC2, so the fallback gets its own.
+      clientToken: attempt === 0 ? lead.uid : `${lead.uid}-${capacityType}`,
+    });
+    let response;
+    try {
+      response = await api.mutate(() => ec2.send(new CreateFleetCommand(request)), true);
+    } catch (error) {
+      if (classifyLaunchFailure(error) !== 'unconfirmed') throw error;
       return {
         ...base,
-        failedOfferings: claim.offerings,
-        outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail },
+        failedOfferings,
+        outcome: { status: 'unconfirmed', detail: `CreateFleet ${describeAwsError(error)}; launching again with the same ClientToken` },
       };
     }
-    return { ...base, outcome: { status: 'failed', detail } };
+    const instanceIds = (response.Instances ?? []).flatMap(i => i.InstanceIds ?? []);
+    const refused = (response.Errors ?? []).map(e => ({
+      kind: classifyLaunchFailure(e),
+      code: e.ErrorCode ?? '',
+      message: e.ErrorMessage ?? '',
+      offering: offeringOf(offerings, e.LaunchTemplateAndOverrides?.Overrides),
+    }));
+    for (const error of refused) {
+      if (error.kind !== 'insufficient-capacity') continue;
+      const failed = error.offering ? [error.offering] : offerings;
+      for (const offering of failed) markInsufficient(deps, offering, `${error.code}: ${error.message}`);
+      failedOfferings.push(...failed.filter(f => !failedOfferings.includes(f)));
+    }
+    details.push(...refused.map(e => `${e.code}: ${e.message}`));
+
+    const answered = instanceIds.length > 0 ? await describe(api, instanceIds) : [];
+    const dead = answered.filter(i => !INSTANCE_LIVE_STATES.includes(i.State?.Name ?? '')).map(i => i.InstanceId!);
+    if (dead.length > 0) {
+      // EC2 answered the ClientToken with what it launched before (the claim was launched
+      // and its instances went away before the launch was recorded). The token is spent:
+      // the claim is replaced, and what is left of a gang goes with it.
+      const alive = answered.map(i => i.InstanceId!).filter(id => !dead.includes(id));
+      if (gang) await terminate(api, alive);
+      return {
+        ...base,
+        failedOfferings,
+        ...(gang && alive.length > 0 ? { terminatedPartial: alive } : {}),
+        outcome: {
+          status: 'gone',
+          instanceIds: dead,
+          detail: `the instances NodeClaim ${claim.name}'s launch created are gone (${dead.join(', ')}); the claim is replaced`,
+        },
+      };
+    }
+    if (instanceIds.length >= unit.length) {
+      if (gang) await tagGangMembers(api, answered, unit);
+      return { ...base, failedOfferings, outcome: launched(answered, unit, nodeClass) };
+    }
+    if (instanceIds.length > 0) {
+      // Fewer than the gang needs (MinTargetCapacity should prevent it; a partial answer
+      // is still possible): release them at once, the gang waits for the whole.
+      await terminate(api, instanceIds);
+      for (const offering of offerings) markInsufficient(deps, offering, `gang got ${instanceIds.length} of ${unit.length}`);
+      return {
+        ...base,
+        failedOfferings: [...failedOfferings, ...offerings],
+        terminatedPartial: instanceIds,
+        outcome: {
+          status: 'insufficient-capacity',
+          tried: claim.offerings,
+          detail: `gang ${gang} got ${instanceIds.length} of ${unit.length} instances; terminated them`,
+        },
+      };
+    }
+    const accessDenied = refused.find(e => e.kind === 'access-denied');
+    if (accessDenied) {
+      return { ...base, failedOfferings, outcome: { status: 'access-denied', detail: `${accessDenied.code}: ${accessDenied.message}` } };
+    }
+    if (refused.some(e => e.kind === 'throttled') && !refused.some(e => e.kind === 'insufficient-capacity')) {
+      return { ...base, failedOfferings, outcome: { status: 'throttled', detail: details.join('; ') } };
+    }
+    if (refused.length > 0 && !refused.some(e => e.kind === 'insufficient-capacity')) {
+      return { ...base, failedOfferings, outcome: { status: 'failed', detail: details.join('; ') } };
+    }
+    // No capacity for this capacity type: try the next one.
   }
+  return {
+    ...base,
+    failedOfferings,
+    outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail: details.join('; ') || 'the fleet launched nothing' },
+  };
+}
+
+function failedLaunch(error: unknown, claim: NodeClaimDecision, deps: LaunchDependencies, base: FleetContext['base']): ClaimLaunchResult {
+  const detail = describeAwsError(error);
+  const kind = classifyLaunchFailure(error);
+  if (kind === 'throttled') return { ...base, outcome: { status: 'throttled', detail } };
+  if (kind === 'access-denied') return { ...base, outcome: { status: 'access-denied', detail } };
+  // No answer from a look-up or a tagging call: the claim is launched again with its token.
+  if (kind === 'unconfirmed') return { ...base, outcome: { status: 'unconfirmed', detail } };
+  if (kind === 'insufficient-capacity') {
+    for (const offering of claim.offerings) markInsufficient(deps, offering, detail);
+    return {
+      ...base,
+      failedOfferings: claim.offerings,
+      outcome: { status: 'insufficient-capacity', tried: claim.offerings, detail },
+    };
+  }
+  return { ...base, outcome: { status: 'failed', detail } };
 }
 
 function markInsufficient(deps: LaunchDependencies, offering: LaunchOffering, detail: string) {
