@@ -4,7 +4,7 @@ import { AwsRateLimits } from '../../aws/AwsRateLimits';
 import { describeAwsError } from '../../aws/errors';
 import { PLACEMENT_LABEL } from '../../compile/labels';
 import { Informer, startInformer } from '../../kubernetes/informer';
-import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
+import { isConflict, KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { groupBatch, PendingPodWatch, PodBatch, startPendingPodWatch } from '../cluster/batcher';
 import { conditionOf } from '../cluster/conditions';
@@ -287,20 +287,44 @@ export class Provisioner {
   private async launch(decisions: NodeClaimDecision[], pods: PendingPod[]): Promise<Set<string>> {
     const placementOf = new Map(pods.map(p => [p.uid, p.placement]));
     const created: Array<{ claim: NodeClaimDecision; uid: string; placement?: string }> = [];
-    for (const decision of decisions) {
-      const pool = this.nodePools?.get(decision.nodePool);
-      const placement = decision.podUids.map(uid => placementOf.get(uid)).find(Boolean);
-      const object = await createNodeClaim(this.client, decision, {
+    for (const decided of decisions) {
+      const pool = this.nodePools?.get(decided.nodePool);
+      const placement = decided.podUids.map(uid => placementOf.get(uid)).find(Boolean);
+      const made = await this.createClaim(decided, {
         labels: { ...(placement ? { [PLACEMENT_LABEL]: placement } : {}), ...(pool?.spec?.template?.metadata?.labels ?? {}) },
         taints: pool?.spec?.template?.spec?.taints,
         startupTaints: pool?.spec?.template?.spec?.startupTaints,
       });
-      await this.client.patch(RESOURCES.nodeClaims, decision.name, {
-        metadata: { annotations: { [CLAIM_DECISION_ANNOTATION]: JSON.stringify(decision) } },
-      });
-      created.push({ claim: decision, uid: object.metadata.uid!, placement });
+      if (made) created.push({ claim: made.decision, uid: made.uid, placement });
     }
     return this.launchCreated(created);
+  }
+
+  /**
+   * Creates a decision's NodeClaim, with the decision recorded on it. Decide names a claim
+   * after its pods, so the same pods decided again (after a refused launch whose claim is
+   * still being let go) get the same name: that one is then suffixed. A live claim of that
+   * name already stands for the pods, and nothing is created.
+   */
+  private async createClaim(
+    decision: NodeClaimDecision,
+    pool: Parameters<typeof createNodeClaim>[2],
+  ): Promise<{ decision: NodeClaimDecision; uid: string } | undefined> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      const named = attempt === 0 ? decision : { ...decision, name: `${decision.name}-${attempt}` };
+      try {
+        const object = await createNodeClaim(this.client, named, pool);
+        await this.client.patch(RESOURCES.nodeClaims, named.name, {
+          metadata: { annotations: { [CLAIM_DECISION_ANNOTATION]: JSON.stringify(named) } },
+        });
+        return { decision: named, uid: object.metadata.uid! };
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        const existing = await this.client.get<KubeObject>(RESOURCES.nodeClaims, named.name);
+        if (existing && !isDeleting(existing)) return undefined;
+      }
+    }
+    return undefined;
   }
 
   private async launchCreated(created: Array<{ claim: NodeClaimDecision; uid: string; placement?: string }>): Promise<Set<string>> {
@@ -369,6 +393,10 @@ export class Provisioner {
         await markLaunchFailed(this.client, item.claim.name, reason, outcome.detail);
         this.options.events?.warn?.('Launch refused; deciding its pods again', { claim: item.claim.name, reason, detail: outcome.detail });
         await this.deleteClaim(item.claim.name);
+        // A refused launch started nothing (a partial gang was terminated by the launcher),
+        // so the claim can go at once rather than on the next lifecycle pass.
+        const refused = await this.client.get<KubeObject>(RESOURCES.nodeClaims, item.claim.name);
+        if (refused) await releaseNodeClaim(this.client, refused).catch(() => undefined);
         for (const uid of item.claim.podUids) retry.add(uid);
       }
     }
