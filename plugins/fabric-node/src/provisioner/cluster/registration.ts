@@ -9,8 +9,11 @@ import {
 import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
 import { FABRIC_STARTUP_TAINT, NODEPOOL_TAG } from '../types';
 import { isConditionTrue, setConditions } from './conditions';
-import { CLAIM_CONDITIONS, FABRIC_NODE_CLASS_LABEL, instanceIdOf, podsOfClaim, setClaimConditions } from './nodeClaims';
+import { CLAIM_CONDITIONS, FABRIC_NODE_CLASS_LABEL, GANG_LABEL, instanceIdOf, podsOfClaim, setClaimConditions } from './nodeClaims';
 import { isGangGated, toPendingPod } from './pendingPods';
+
+/** Taint that keeps a gang's nodes for its members (value: the gang). */
+export const GANG_TAINT_KEY = GANG_LABEL;
 
 /** Labels a fabric node must carry, from its claim (what was launched where). */
 const NODE_LABELS_FROM_CLAIM = [ZONE_ID_LABEL, CELL_LABEL, CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, NODEPOOL_TAG, ISLAND_LABEL];
@@ -94,10 +97,16 @@ export async function registerNodes(
     }
     const missing = Object.entries(labels).filter(([k, v]) => node.metadata.labels?.[k] !== v);
     const tainted = hasStartupTaint(node);
-    if (missing.length || tainted) {
+    // A gang's nodes are kept for the gang: until its gate lifts, nothing else may take the
+    // room its members were packed into.
+    const gang = claim.metadata.labels?.[GANG_LABEL];
+    const needsGangTaint = !!gang && !(node.spec?.taints ?? []).some((t: any) => t.key === GANG_TAINT_KEY && t.value === gang);
+    if (missing.length || tainted || needsGangTaint) {
+      const taints = (node.spec?.taints ?? []).filter((t: any) => t.key !== FABRIC_STARTUP_TAINT && t.key !== GANG_TAINT_KEY);
+      if (gang) taints.push({ key: GANG_TAINT_KEY, value: gang, effect: 'NoSchedule' });
       await client.patch(RESOURCES.nodes, node.metadata.name, {
         metadata: { labels: Object.fromEntries(missing), resourceVersion: node.metadata.resourceVersion },
-        ...(tainted ? { spec: { taints: (node.spec?.taints ?? []).filter((t: any) => t.key !== FABRIC_STARTUP_TAINT) } } : {}),
+        ...(tainted || needsGangTaint ? { spec: { taints } } : {}),
       });
       result.registered.push(name);
     }
@@ -174,7 +183,13 @@ export async function liftGangGates(client: KubernetesClient, pods: KubeObject[]
     }
     for (const pod of members) {
       const gates = (pod.spec.schedulingGates ?? []).filter((g: any) => g.name !== GANG_SCHEDULING_GATE);
-      await client.patch(RESOURCES.pods, pod.metadata.name, { spec: { schedulingGates: gates } }, { namespace: pod.metadata.namespace });
+      const claimGang = claimOfPod.get(pod.metadata.uid!)!.metadata.labels?.[GANG_LABEL];
+      // Tolerations may only be added to a pod: the member gets the one for its gang's nodes.
+      const tolerations = [...(pod.spec.tolerations ?? [])];
+      if (claimGang && !tolerations.some((t: any) => t.key === GANG_TAINT_KEY && t.value === claimGang)) {
+        tolerations.push({ key: GANG_TAINT_KEY, operator: 'Equal', value: claimGang, effect: 'NoSchedule' });
+      }
+      await client.patch(RESOURCES.pods, pod.metadata.name, { spec: { schedulingGates: gates, tolerations } }, { namespace: pod.metadata.namespace });
     }
     result.lifted.push({ gang, azId: [...zones][0], pods: members.map(p => `${p.metadata.namespace}/${p.metadata.name}`) });
   }
