@@ -15,6 +15,11 @@ export interface StartLocalEstateOptions {
   spotPrices?: StartFaultProxyOptions['spotPrices'];
   /** Node join's other options (poll interval, registration delay, neverJoin). */
   join?: Partial<Pick<StartNodeJoinOptions, 'intervalMs' | 'registrationDelayMs' | 'neverJoin' | 'hubCredentials'>>;
+  /**
+   * Also run kube-controller-manager (Jobs, ReplicaSets, garbage collection), so workloads
+   * recreate pods a drain evicts, as in a real cluster. Default false.
+   */
+  controllerManager?: boolean;
   log?: (message: string) => void;
 }
 

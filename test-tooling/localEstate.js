@@ -20,6 +20,7 @@ async function startLocalEstate({
   azNames = rotatedAzNames(),
   spotPrices,
   join = {},
+  controllerManager = false,
   log = () => {},
 }) {
   /** @type {Array<() => Promise<void>>} */
@@ -29,7 +30,7 @@ async function startLocalEstate({
     stops.length = 0;
   };
   try {
-    const [moto, plane] = await Promise.all([startMotoServer(), startControlPlane({ kwok: true, log })]);
+    const [moto, plane] = await Promise.all([startMotoServer(), startControlPlane({ kwok: true, controllerManager, log })]);
     stops.push(() => moto.stop(), () => plane.stop());
     const proxy = await startFaultProxy({ target: moto.endpoint, serviceQuotas, awsDefaultQuotas, azNames, spotPrices, log });
     stops.push(() => proxy.stop());

@@ -105,8 +105,10 @@ export interface Config {
       registrationTimeoutSeconds?: number;
       /** Fabric-tagged instances without a NodeClaim older than this are terminated (default 120). @visibility backend */
       garbageCollectionGraceSeconds?: number;
-      /** Seconds between lifecycle and garbage-collection passes (default 10). @visibility backend */
+      /** Seconds between lifecycle passes (default 10). @visibility backend */
       lifecycleIntervalSeconds?: number;
+      /** Seconds between garbage-collection listings of every cell's instances (default 60). @visibility backend */
+      garbageCollectionIntervalSeconds?: number;
       /** Node AMI per region (EKS-optimized accelerated AL2023). @visibility backend */
       imageIds?: Record<string, string>;
       /** API server URL nodes join (default fabric.hub.kubernetes.url). @visibility backend */

@@ -129,8 +129,10 @@ const provisionerSchema = z
     registrationTimeoutSeconds: z.number().int().min(10).max(7200).default(900),
     /** Fabric-tagged instances without a NodeClaim older than this are terminated. */
     garbageCollectionGraceSeconds: z.number().int().min(10).max(86400).default(120),
-    /** How often garbage collection and lifecycle checks run. */
+    /** How often lifecycle checks (registration, gangs, consolidation, terminations) run. */
     lifecycleIntervalSeconds: z.number().min(0.5).max(3600).default(10),
+    /** How often every cell's instances are listed for garbage collection. */
+    garbageCollectionIntervalSeconds: z.number().min(1).max(86400).default(60),
     /**
      * The node AMI per region: the EKS-optimized accelerated AL2023 AMI of your cluster's
      * Kubernetes version (`aws ssm get-parameter --name /aws/service/eks/optimized-ami/<version>/amazon-linux-2023/x86_64/nvidia/recommended/image_id`).

@@ -327,6 +327,48 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     for (const pod of created) await estate.client.delete(RESOURCES.pods, pod.metadata.name, { namespace: 'default', gracePeriodSeconds: 0 });
   });
 
+  it('replaces an interrupted spot node before draining it, and its pods run again', async () => {
+    const template = gpuPod('unused', { gpus: 1, nodeSelector: { 'karpenter.sh/capacity-type': 'spot' }, labels: { 'fabric.cloudspectra.io/placement': 'interrupted', app: 'interrupted' } });
+    await estate.plane.request('POST', '/apis/apps/v1/namespaces/default/deployments', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'interrupted', namespace: 'default' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: 'interrupted' } },
+        template: { metadata: { labels: template.metadata.labels }, spec: template.spec },
+      },
+    });
+    const listPods = async () =>
+      (await estate.client.list<KubeObject>(RESOURCES.pods, { namespace: 'default', labelSelector: 'app=interrupted' })).items;
+    const [first] = await waitFor('the workload to run', async () => {
+      const pods = await listPods();
+      return pods.length === 1 && pods[0].status?.phase === 'Running' && pods;
+    });
+    const oldNode = (await estate.client.get<KubeObject>(RESOURCES.nodes, first.spec.nodeName))!;
+    const instanceId = /(i-[0-9a-z]+)$/.exec(oldNode.spec.providerID)![1];
+    const claimsBefore = new Set((await estate.client.list<KubeObject>(RESOURCES.nodeClaims)).items.map(c => c.metadata.name));
+
+    estate.interrupt(instanceId);
+
+    // The moment the old pod is evicted, a replacement claim is already Ready.
+    const readyReplacementAtEviction = await waitFor('the old pod to be evicted', async () => {
+      const pod = await estate.client.get<KubeObject>(RESOURCES.pods, first.metadata.name, 'default');
+      if (pod && !pod.metadata.deletionTimestamp) return false;
+      const claims = (await estate.client.list<KubeObject>(RESOURCES.nodeClaims)).items.filter(c => !claimsBefore.has(c.metadata.name));
+      return { ready: claims.filter(c => c.status?.conditions?.some((x: any) => x.type === 'Ready' && x.status === 'True')).length };
+    });
+    expect(readyReplacementAtEviction.ready).toBeGreaterThanOrEqual(1);
+
+    // The Deployment's new pod runs, not on the interrupted node, and the old instance is gone.
+    await waitFor('the pod to run again', async () => {
+      const pods = (await listPods()).filter(p => !p.metadata.deletionTimestamp);
+      return pods.length === 1 && pods[0].status?.phase === 'Running' && pods[0].spec.nodeName !== oldNode.metadata.name;
+    });
+    await waitFor('the interrupted instance to be terminated', async () => !(await estate.allFabricInstances()).some(i => i.InstanceId === instanceId));
+    await estate.plane.request('DELETE', '/apis/apps/v1/namespaces/default/deployments/interrupted');
+  });
+
   it('runs as one leader among two replicas, and the standby takes over when the leader stops, with no double launch', async () => {
     const standby = await estate.startProvisioner('replica-b');
     await new Promise(r => setTimeout(r, 2000));
@@ -354,7 +396,8 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     estate.proxy.setRules([{ fault: 'timeout', service: 'ec2', action: 'CreateFleet', holdMs: 20_000, count: 1 }]);
     let controller = startController(configFile, 'controller-1');
     try {
-      const pod = await create(gpuPod('killed-mid-launch', { gpus: 1 }));
+      // A type no other test uses, so the pod cannot run on a node left over from them.
+      const pod = await create(gpuPod('killed-mid-launch', { gpus: 1, nodeSelector: { 'node.kubernetes.io/instance-type': 'g6e.2xlarge' } }));
       await waitFor('the held fleet request', async () => estate.proxy.calls().some(c => c.action === 'CreateFleet' && c.fault === 'timeout'), 180_000);
       controller.kill('SIGKILL');
       const [claim] = await waitFor('the claim left behind', async () => {
@@ -378,6 +421,8 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
 
       controller = startController(configFile, 'controller-2');
       await waitFor('the pod to run', async () => (await podNamed(pod.metadata.name))?.status?.phase === 'Running', 180_000);
+      const launched = await estate.client.get<KubeObject>(RESOURCES.nodeClaims, claim.metadata.name);
+      expect(launched?.status?.providerID).toMatch(/i-[0-9a-z]+$/);
       const claims = await claimsOfPod(pod.metadata.uid!);
       expect(claims.map(c => c.metadata.name)).toEqual([claim.metadata.name]);
       const tagged = (await estate.allFabricInstances()).filter(i => i.Tags?.some(t => t.Key === NODECLAIM_TAG && t.Value === claim.metadata.name));
@@ -398,7 +443,7 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     await waitFor(
       'every fabric instance to be terminated',
       async () => (await estate.allFabricInstances()).length === 0,
-      300_000,
+      600_000,
     );
     await waitFor('every NodeClaim and Node to go', async () => {
       const claims = (await estate.client.list<KubeObject>(RESOURCES.nodeClaims)).items;
@@ -429,6 +474,7 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
           batchMaxSeconds: 3,
           lifecycleIntervalSeconds: 1,
           garbageCollectionGraceSeconds: 10,
+          garbageCollectionIntervalSeconds: 3,
           imageIds: { 'us-east-1': 'ami-03cf127a', 'us-west-2': 'ami-03cf127a' },
         },
       },

@@ -19,6 +19,7 @@ import { parseFabricConfig } from '../../estate';
 import { KubeObject, KubernetesClient } from '../../kubernetes/KubernetesClient';
 import { InsufficientCapacityCache } from '../../placement/InsufficientCapacityCache';
 import { Provisioner, ProvisionerOptions } from '../controller/Provisioner';
+import { createInterruptionSignal } from '../cluster/clusterState';
 import { FABRIC_STARTUP_TAINT, NODECLAIM_TAG, OWNER_TAG } from '../types';
 
 /**
@@ -43,6 +44,8 @@ export interface HubEstate {
   ec2(cell: CellRef): EC2Client;
   /** Instances this predicate matches do not join (until it is cleared). */
   holdBackJoin(predicate?: (instance: { instanceId: string; tags: Record<string, string> }) => boolean): void;
+  /** Delivers a spot interruption notice for an instance, as the EventBridge → SQS queue would. */
+  interrupt(instanceId: string): void;
   /** Instances the fabric launched in a cell (running or pending). */
   fabricInstances(cell: CellRef): Promise<Instance[]>;
   allFabricInstances(): Promise<Array<Instance & { cell: CellRef }>>;
@@ -75,7 +78,9 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     // Spot at about a third of on-demand, as the demo estate prices it.
     spotPrices: options.spotPrices,
     // The test may hold back instances (a node that has not joined yet, or never will).
-    join: { intervalMs: 500, neverJoin: instance => !!holdBack?.(instance) },
+    join: { intervalMs: 1000, neverJoin: instance => !!holdBack?.(instance) },
+    // Deployments recreate the pods a drain evicts, as in a real cluster.
+    controllerManager: true,
   });
   const { moto, proxy, plane, nodeJoin: join } = local;
   const factory = new AwsClientFactory({
@@ -116,6 +121,7 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
   const ice = new InsufficientCapacityCache();
   const rateLimits = new AwsRateLimits();
   const provisioners: Provisioner[] = [];
+  const interruptions = createInterruptionSignal();
 
   const fabricInstances = async (cell: CellRef) => {
     const response = await ec2(cell).send(
@@ -143,6 +149,9 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
     holdBackJoin(predicate) {
       holdBack = predicate;
     },
+    interrupt(instanceId) {
+      interruptions.signal(instanceId);
+    },
     async inventory() {
       inventory ??= await discoverEstate({ config, clients: factory, limiter: undefined });
       return inventory;
@@ -156,6 +165,7 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
         lifecycleIntervalMs: 1000,
         registrationTimeoutMs: 60_000,
         garbageCollectionGraceMs: 5_000,
+        garbageCollectionIntervalMs: 3_000,
         inventory: () => estate.inventory(),
         aws: {
           clients: factory,
@@ -169,6 +179,7 @@ export async function startHubEstate(options: HubEstateOptions): Promise<HubEsta
         owner: OWNER,
         cluster: 'fabric-test-hub',
         insufficientCapacity: ice,
+        interruptions,
         // FABRIC_TEST_PROGRESS=<file> keeps the provisioner's warnings for a failing run.
         events: process.env.FABRIC_TEST_PROGRESS
           ? { warn: (message, fields) => appendFileSync(process.env.FABRIC_TEST_PROGRESS!, `${new Date().toISOString()} [${identity}] ${message} ${JSON.stringify(fields ?? {})}\n`) }

@@ -18,6 +18,7 @@ import { isFabricNodePool, toFabricNodePool } from '../cluster/nodePools';
 import { indexNodesByInstance, liftGangGates, registerNodes } from '../cluster/registration';
 import { decide, InFlightClaim, NodeClassView } from '../decide';
 import { capacityOf } from '../decide/scheduling';
+import { podsFittingExistingCapacity } from './existingCapacity';
 import { collectGarbage, launchClaims, listFabricInstances, terminateInstances } from '../launch';
 import { resolveNodeClass } from '../nodeClass';
 import { FabricNodeClassResolved, FabricNodeClassSpec, NodeClaimDecision, PendingPod, Resources } from '../types';
@@ -59,6 +60,8 @@ export interface ProvisionerOptions {
   batch?: { idleMs?: number; maxMs?: number };
   registrationTimeoutMs?: number;
   garbageCollectionGraceMs?: number;
+  /** How often instances are listed for garbage collection (default 60 s). */
+  garbageCollectionIntervalMs?: number;
   lifecycleIntervalMs?: number;
   /** The live inventory decisions are made on (prices, quota headroom, AZ-IDs). */
   inventory(): Promise<Inventory>;
@@ -134,6 +137,7 @@ export class Provisioner {
   private stopInterruptions?: () => void;
   private queue: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastCollection = 0;
   private readonly healthState: ProvisionerHealth = { leader: false, decisionsPerSecond: 0, pendingPods: 0, launches: 0, terminations: 0 };
 
   constructor(private readonly options: ProvisionerOptions) {
@@ -250,6 +254,15 @@ export class Provisioner {
       return;
     }
     const inventory = await this.options.inventory();
+    const fitting = podsFittingExistingCapacity({
+      pods,
+      nodes: this.nodes?.list() ?? [],
+      claims: this.claims?.list() ?? [],
+      allPods: this.pods?.informer.list() ?? [],
+      instanceTypes: inventory.instanceTypes,
+    });
+    pods = pods.filter(p => !fitting.has(p.uid));
+    if (pods.length === 0) return;
     let decided = 0;
     const reasons = new Map<string, string>();
     for (let round = 0; round < MAX_ROUNDS && pods.length > 0; round++) {
@@ -263,7 +276,7 @@ export class Provisioner {
         nodeClasses,
         inventory,
         insufficientCapacity: this.ice,
-        inFlight: this.inFlightClaims(),
+        inFlight: this.inFlightClaims(inventory),
         nodePoolUsage: this.nodePoolUsage(inventory),
         now: new Date(),
       });
@@ -421,16 +434,24 @@ export class Provisioner {
     return covered;
   }
 
-  private inFlightClaims(): InFlightClaim[] {
+  /**
+   * Claims decide must count against quota and limits: every claim not yet Ready (its pods
+   * are not decided again), and Ready ones launched after the inventory was taken — the
+   * inventory's quota headroom already counts what ran before it, but not these.
+   */
+  private inFlightClaims(inventory: Inventory): InFlightClaim[] {
+    const takenAt = Date.parse(inventory.takenAt);
     return (this.claims?.list() ?? [])
-      .filter(c => !isDeleting(c) && !isReady(c))
+      .filter(c => !isDeleting(c))
       .flatMap(c => {
+        const ready = isReady(c);
+        if (ready && !(Date.parse(c.metadata.creationTimestamp ?? '') > takenAt)) return [];
         const cell = cellOfClaim(c);
         const instanceType = instanceTypeOfClaim(c);
         const capacityType = capacityTypeOfClaim(c);
         const nodePool = nodePoolOfClaim(c);
         if (!cell || !instanceType || !capacityType || !nodePool) return [];
-        return [{ name: c.metadata.name, nodePool, cell, instanceType, capacityType, podUids: podsOfClaim(c) }];
+        return [{ name: c.metadata.name, nodePool, cell, instanceType, capacityType, podUids: ready ? [] : podsOfClaim(c) }];
       });
   }
 
@@ -574,7 +595,11 @@ export class Provisioner {
 
     for (const claim of claims().filter(isDeleting)) await this.finishTermination(claim);
 
-    await this.collectGarbage();
+    // Garbage collection lists every cell's instances: not on every pass.
+    if (Date.now() - this.lastCollection >= (this.options.garbageCollectionIntervalMs ?? 60_000)) {
+      this.lastCollection = Date.now();
+      await this.collectGarbage();
+    }
   }
 
   private claimOfNode(node: KubeObject): KubeObject | undefined {

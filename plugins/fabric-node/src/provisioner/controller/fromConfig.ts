@@ -64,6 +64,7 @@ export function provisionerFromConfig(config: FabricConfig, options: Provisioner
     batch: { idleMs: settings.batchIdleSeconds * 1000, maxMs: settings.batchMaxSeconds * 1000 },
     registrationTimeoutMs: settings.registrationTimeoutSeconds * 1000,
     garbageCollectionGraceMs: settings.garbageCollectionGraceSeconds * 1000,
+    garbageCollectionIntervalMs: settings.garbageCollectionIntervalSeconds * 1000,
     lifecycleIntervalMs: settings.lifecycleIntervalSeconds * 1000,
     inventory,
     aws: {
