@@ -6,7 +6,7 @@ import {
   ISLAND_LABEL,
   ZONE_ID_LABEL,
 } from '../../compile/labels';
-import { KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
+import { isConflict, KubeObject, KubernetesClient, RESOURCES } from '../../kubernetes/KubernetesClient';
 import { FABRIC_STARTUP_TAINT, NODEPOOL_TAG } from '../types';
 import { isConditionTrue, setConditions } from './conditions';
 import { CLAIM_CONDITIONS, FABRIC_NODE_CLASS_LABEL, GANG_LABEL, instanceIdOf, podsOfClaim, setClaimConditions } from './nodeClaims';
@@ -104,10 +104,17 @@ export async function registerNodes(
     if (missing.length || tainted || needsGangTaint) {
       const taints = (node.spec?.taints ?? []).filter((t: any) => t.key !== FABRIC_STARTUP_TAINT && t.key !== GANG_TAINT_KEY);
       if (gang) taints.push({ key: GANG_TAINT_KEY, value: gang, effect: 'NoSchedule' });
-      await client.patch(RESOURCES.nodes, node.metadata.name, {
-        metadata: { labels: Object.fromEntries(missing), resourceVersion: node.metadata.resourceVersion },
-        ...(tainted || needsGangTaint ? { spec: { taints } } : {}),
-      });
+      try {
+        await client.patch(RESOURCES.nodes, node.metadata.name, {
+          metadata: { labels: Object.fromEntries(missing), resourceVersion: node.metadata.resourceVersion },
+          ...(tainted || needsGangTaint ? { spec: { taints } } : {}),
+        });
+      } catch (error) {
+        // The kubelet (or KWOK) updated the node since it was read: the next pass, with the
+        // fresh object, registers it. One busy node must not hold up the others.
+        if (isConflict(error)) continue;
+        throw error;
+      }
       result.registered.push(name);
     }
     const ready = isNodeReady(node);

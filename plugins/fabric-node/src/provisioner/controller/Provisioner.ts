@@ -564,41 +564,55 @@ export class Provisioner {
   private async reconcile(): Promise<void> {
     const client = this.client;
     const claims = () => this.claims?.list() ?? [];
-    const nodes = this.nodes?.list() ?? [];
-    const pods = this.pods?.informer.list() ?? [];
-
-    const registration = await registerNodes(client, claims().filter(c => !isDeleting(c)), nodes, {
-      registrationTimeoutMs: this.options.registrationTimeoutMs,
-    });
-    for (const timedOut of registration.timedOut) {
-      this.options.events?.warn?.('Node did not join in time; terminating and replacing it', timedOut);
-      await this.deleteClaim(timedOut.claim);
-    }
-
-    const gates = await liftGangGates(client, pods, claims(), nodes);
-    for (const lifted of gates.lifted) this.options.events?.info?.('Gang released', lifted);
-
-    await this.resumeUnlaunched(claims());
-
-    for (const name of claimsOfDeletedOwners(claims().filter(c => !isDeleting(c)), this.nodePools?.list() ?? [], this.nodeClasses?.list() ?? [])) {
-      await this.deleteClaim(name);
-    }
-
-    this.emptiness.observe(nodes.filter(n => this.claimOfNode(n)), pods);
-    for (const nodeName of nodesToConsolidate(nodes.filter(n => this.claimOfNode(n)), this.fabricNodePools(), this.emptiness)) {
-      const claim = this.claimOfNode(nodes.find(n => n.metadata.name === nodeName)!);
-      if (claim && !isDeleting(claim)) {
-        this.options.events?.info?.('Consolidating an empty node', { node: nodeName, claim: claim.metadata.name });
-        await this.deleteClaim(claim.metadata.name);
+    const nodes = () => this.nodes?.list() ?? [];
+    const pods = () => this.pods?.informer.list() ?? [];
+    // Each step stands alone: one that fails (a conflict, a throttled call) is logged and
+    // retried on the next pass, and never holds up the others.
+    const step = async (name: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        this.options.events?.warn?.(`Lifecycle step '${name}' failed; it is retried on the next pass`, { error: describeAwsError(error) });
       }
+    };
+
+    await step('register', async () => {
+      const registration = await registerNodes(client, claims().filter(c => !isDeleting(c)), nodes(), {
+        registrationTimeoutMs: this.options.registrationTimeoutMs,
+      });
+      for (const timedOut of registration.timedOut) {
+        this.options.events?.warn?.('Node did not join in time; terminating and replacing it', timedOut);
+        await this.deleteClaim(timedOut.claim);
+      }
+    });
+    await step('release gangs', async () => {
+      const gates = await liftGangGates(client, pods(), claims(), nodes());
+      for (const lifted of gates.lifted) this.options.events?.info?.('Gang released', lifted);
+    });
+    await step('resume launches', () => this.resumeUnlaunched(claims()));
+    await step('deleted owners', async () => {
+      for (const name of claimsOfDeletedOwners(claims().filter(c => !isDeleting(c)), this.nodePools?.list() ?? [], this.nodeClasses?.list() ?? [])) {
+        await this.deleteClaim(name);
+      }
+    });
+    await step('consolidate', async () => {
+      const fabricNodes = nodes().filter(n => this.claimOfNode(n));
+      this.emptiness.observe(fabricNodes, pods());
+      for (const nodeName of nodesToConsolidate(fabricNodes, this.fabricNodePools(), this.emptiness)) {
+        const claim = this.claimOfNode(fabricNodes.find(n => n.metadata.name === nodeName)!);
+        if (claim && !isDeleting(claim)) {
+          this.options.events?.info?.('Consolidating an empty node', { node: nodeName, claim: claim.metadata.name });
+          await this.deleteClaim(claim.metadata.name);
+        }
+      }
+    });
+    for (const claim of claims().filter(isDeleting)) {
+      await step(`terminate ${claim.metadata.name}`, () => this.finishTermination(claim));
     }
-
-    for (const claim of claims().filter(isDeleting)) await this.finishTermination(claim);
-
     // Garbage collection lists every cell's instances: not on every pass.
     if (Date.now() - this.lastCollection >= (this.options.garbageCollectionIntervalMs ?? 60_000)) {
       this.lastCollection = Date.now();
-      await this.collectGarbage();
+      await step('garbage collection', () => this.collectGarbage());
     }
   }
 
