@@ -31,7 +31,7 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
       regions: REGIONS,
       gpuFamilies: ['g6e', 'p5'],
       quotas: { 'L-3819A6DF': 768, 'L-DB2E81BA': 768, 'L-417A185B': 768, 'L-C4BD4855': 768 },
-      spotPrices: { 'g6e.xlarge': 0.6, 'g6e.2xlarge': 0.8, 'g6e.12xlarge': 3.2, 'g6e.48xlarge': 9.5, 'p5.48xlarge': 30 },
+      spotPrices: { 'g6e.xlarge': 0.6, 'g6e.2xlarge': 0.8, 'g6e.4xlarge': 1.1, 'g6e.12xlarge': 3.2, 'g6e.48xlarge': 9.5, 'p5.48xlarge': 30 },
     });
     const inventory = await estate.inventory();
     for (const cell of estate.cells) {
@@ -374,14 +374,16 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     await new Promise(r => setTimeout(r, 2000));
     expect([provisioner.isLeader(), standby.isLeader()]).toEqual([true, false]);
 
-    const first = await create(gpuPod('while-two-run', { gpus: 1 }));
+    // A type no earlier test uses, so the pods cannot run on a node left over from them.
+    const only4x = { 'node.kubernetes.io/instance-type': 'g6e.4xlarge' };
+    const first = await create(gpuPod('while-two-run', { gpus: 1, nodeSelector: only4x }));
     await waitFor('the pod to run', async () => (await podNamed(first.metadata.name))?.status?.phase === 'Running');
     expect(await claimsOfPod(first.metadata.uid!)).toHaveLength(1);
 
     // The leader dies without releasing the Lease: the standby waits it out, then leads.
     await provisioner.stop({ release: false });
     await waitFor('the standby to lead', async () => standby.isLeader(), 60_000);
-    const second = await create(gpuPod('after-takeover', { gpus: 1 }));
+    const second = await create(gpuPod('after-takeover', { gpus: 1, nodeSelector: only4x }));
     await waitFor('the pod to run', async () => (await podNamed(second.metadata.name))?.status?.phase === 'Running');
     expect(await claimsOfPod(second.metadata.uid!)).toHaveLength(1);
     expect(await claimsOfPod(first.metadata.uid!)).toHaveLength(1);
