@@ -3,7 +3,17 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AwsClientFactory, AwsRateLimits, HubClusterReader, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
+import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
+import {
+  AwsClientFactory,
+  AwsRateLimits,
+  HubClusterReader,
+  KubernetesApplier,
+  placementShortName,
+  provisionerFromConfig,
+  ProvisionerEvents,
+} from '@internal/backstage-plugin-fabric-node';
+import { PlacementStore } from './database/FabricStore';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -103,6 +113,25 @@ export const fabricPlugin = createBackendPlugin({
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
 
+        if (fabricConfig.provisioner.enabled) {
+          // Every replica runs one; the Lease lets exactly one of them act per hub cluster.
+          // provisionerFromConfig refuses, naming the key, a configuration it cannot run with.
+          const provisioner = provisionerFromConfig(fabricConfig, {
+            inventory: () => estate.inventory(),
+            clients: awsClients,
+            rateLimits,
+            events: provisionerEvents({ logger, auditor, placements: store }),
+          });
+          lifecycle.addStartupHook(async () => {
+            await provisioner.start();
+            logger.info('Fabric provisioner started; competing for the hub cluster Lease', {
+              namespace: fabricConfig.provisioner.namespace,
+            });
+          });
+          // Releasing the Lease lets a standby replica lead at once instead of after it expires.
+          lifecycle.addShutdownHook(() => provisioner.stop({ release: true }));
+        }
+
         await scheduler.scheduleTask({
           id: 'fabric-estate-discovery',
           frequency: { minutes: fabricConfig.discovery.schedule.frequencyMinutes },
@@ -121,6 +150,42 @@ export const fabricPlugin = createBackendPlugin({
     });
   },
 });
+
+/**
+ * The provisioner's log lines go to the plugin's logger; each launch and termination is
+ * an audit event naming the cell, the instances, the placement and the entity it served.
+ */
+function provisionerEvents(deps: { logger: LoggerService; auditor: AuditorService; placements: PlacementStore }): ProvisionerEvents {
+  const { logger, auditor, placements } = deps;
+  // A pod carries its placement's short name; the stored placement says whose it is.
+  const entityOf = async (placementName: string): Promise<string | undefined> => {
+    const recent = await placements.listPlacements({ limit: 500 });
+    return recent.find(r => placementShortName(r.placement) === placementName)?.entityRef;
+  };
+  return {
+    info: (message, fields) => logger.info(message, fields as any),
+    warn: (message, fields) => logger.warn(message, fields as any),
+    audit: event => {
+      const record = async () => {
+        const entityRef = event.placement ? await entityOf(event.placement).catch(() => undefined) : undefined;
+        const audit = await auditor.createEvent({
+          eventId: event.action === 'launch' ? 'provisioner-launch' : 'provisioner-terminate',
+          severityLevel: 'medium',
+          meta: {
+            nodeClaim: event.claim,
+            instanceIds: event.instanceIds,
+            cell: event.cell,
+            reason: event.reason,
+            ...(event.placement ? { placement: event.placement } : {}),
+            ...(entityRef ? { entityRef } : {}),
+          },
+        });
+        await audit.success();
+      };
+      record().catch(error => logger.warn('Could not record a provisioner audit event', { error: String(error) }));
+    },
+  };
+}
 
 function packageVersion(): string {
   // eslint-disable-next-line @backstage/no-relative-monorepo-imports
