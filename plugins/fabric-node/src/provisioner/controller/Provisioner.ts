@@ -322,9 +322,14 @@ export class Provisioner {
           const item = byName.get(instance.claim);
           if (!item) continue;
           const info = await this.instanceTypeInfo(instance.instanceType);
+          // The price the decision paid for the offering the fleet actually filled.
+          const bought = item.claim.offerings.find(
+            o => o.instanceType === instance.instanceType && o.azId === instance.azId && o.capacityType === instance.capacityType,
+          );
           await markLaunched(this.client, instance.claim, {
             ...instance,
             capacity: info ? capacityOf(info) : undefined,
+            pricePerHour: bought?.pricePerHour,
           });
           this.healthState.launches++;
           this.launchBackoff.delete(instance.claim);
