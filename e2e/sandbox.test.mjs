@@ -143,9 +143,14 @@ describe('the sandbox: pending GPU pods get nodes across accounts and regions', 
       for (const nodeName of new Set(pods.map(p => p.spec.nodeName))) {
         await page.getByText(nodeName, { exact: true }).first().waitFor();
       }
-      const pageText = await page.locator('body').innerText();
-      assert.match(pageText, /\$\/h/, 'the Nodes section shows $/h');
+      // textContent, not innerText: table headers are upper-cased by CSS.
+      const pageText = await page.locator('body').textContent();
+      assert.match(pageText, /\$\/h/, 'the Nodes section has a $/h column');
+      for (const claim of new Set(pods.map(p => claims.get(p.spec.nodeName)))) {
+        assert.ok(pageText.includes(`$${claim.pricePerHour.toFixed(2)}`), `the page shows ${claim.name}'s $${claim.pricePerHour}/h`);
+      }
       assert.match(pageText, /\$\d+(\.\d+)?\/h/, 'each cell shows what its nodes cost per hour');
+      await page.getByText(/^Nodes in /).first().scrollIntoViewIfNeeded();
       await browser.screenshot('sandbox-estate-nodes');
     } catch (error) {
       const file = await browser?.screenshot('failure-sandbox');
