@@ -1,4 +1,4 @@
-import { KubeObject, RESOURCES } from '../kubernetes/KubernetesClient';
+import { KubeObject, ResourceRef, RESOURCES } from '../kubernetes/KubernetesClient';
 import { cellPool, HubEstate, startHubEstate } from './__testUtils__/hubEstate';
 import { Provisioner } from './controller/Provisioner';
 import { NODECLAIM_TAG } from './types';
@@ -42,9 +42,12 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
   });
 
   async function create(object: KubeObject): Promise<KubeObject> {
-    const resource =
-      object.kind === 'Pod' ? RESOURCES.pods : object.kind === 'NodePool' ? RESOURCES.nodePools : RESOURCES.fabricNodeClasses;
-    return estate.client.create(resource, object);
+    const resources: Record<string, ResourceRef> = {
+      Pod: RESOURCES.pods,
+      NodePool: RESOURCES.nodePools,
+      FabricNodeClass: RESOURCES.fabricNodeClasses,
+    };
+    return estate.client.create(resources[object.kind!], object);
   }
 
   async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 120_000): Promise<T> {
@@ -92,6 +95,8 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     expect(claim).toBeDefined();
     expect(claim.metadata.annotations?.['fabric.cloudspectra.io/pods']).toContain(pod.metadata.uid);
     expect(claim.metadata.labels?.['karpenter.sh/capacity-type']).toBe('spot');
+    // The price of the offering bought (the estate's g6e.xlarge spot price): the portal's $/h.
+    expect(claim.metadata.annotations?.['fabric.cloudspectra.io/price-per-hour']).toBe('0.6');
 
     const cellValue = claim.metadata.labels!['fabric.cloudspectra.io/cell'];
     const [accountId, region] = cellValue.split('.');
