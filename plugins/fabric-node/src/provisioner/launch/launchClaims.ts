@@ -505,43 +505,66 @@ async function existingTemplate(api: CellApi, name: string, version?: string): P
   return template;
 }
 
+/** Template creations in flight per cell client: concurrent launches in one cell share one. */
+const templatesInFlight = new WeakMap<object, Map<string, Promise<LaunchTemplateRef>>>();
+
 async function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
   const name = nodeClassLaunchTemplateName(nodeClass);
-  const cache = cacheOf(api);
-  const cached = cache.get(name);
+  const cached = cacheOf(api).get(name);
   if (cached) return cached;
+  let inFlight = templatesInFlight.get(api.ec2);
+  if (!inFlight) {
+    inFlight = new Map();
+    templatesInFlight.set(api.ec2, inFlight);
+  }
+  let pending = inFlight.get(name);
+  if (!pending) {
+    const running = inFlight;
+    pending = findOrCreateTemplate(api, name, nodeClass, deps).finally(() => running.delete(name));
+    running.set(name, pending);
+  }
+  return pending;
+}
+
+async function findOrCreateTemplate(api: CellApi, name: string, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
   let id = await findTemplateId(api, name);
   if (!id) {
     const userData = deps.userDataFor?.(nodeClass);
-    const created = await api.mutate(() =>
-      api.ec2.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: name,
-          ClientToken: `fabric-lt-${nodeClass.name}`.slice(0, 64),
-          LaunchTemplateData: {
-            ImageId: deps.imageIdFor(nodeClass),
-            SecurityGroupIds: nodeClass.resolved.securityGroups.map(g => g.id),
-            ...(nodeClass.spec.instanceProfile ? { IamInstanceProfile: { Name: nodeClass.spec.instanceProfile } } : {}),
-            MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
-            ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
-          },
-          TagSpecifications: [
-            {
-              ResourceType: 'launch-template',
-              Tags: [
-                { Key: OWNER_TAG, Value: deps.owner },
-                { Key: 'fabric.cloudspectra.io/nodeclass', Value: nodeClass.name },
-              ],
+    try {
+      const created = await api.mutate(() =>
+        api.ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            ClientToken: `fabric-lt-${nodeClass.name}`.slice(0, 64),
+            LaunchTemplateData: {
+              ImageId: deps.imageIdFor(nodeClass),
+              SecurityGroupIds: nodeClass.resolved.securityGroups.map(g => g.id),
+              ...(nodeClass.spec.instanceProfile ? { IamInstanceProfile: { Name: nodeClass.spec.instanceProfile } } : {}),
+              MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+              ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
             },
-          ],
-        }),
-      ),
-    );
-    id = created.LaunchTemplate?.LaunchTemplateId;
+            TagSpecifications: [
+              {
+                ResourceType: 'launch-template',
+                Tags: [
+                  { Key: OWNER_TAG, Value: deps.owner },
+                  { Key: 'fabric.cloudspectra.io/nodeclass', Value: nodeClass.name },
+                ],
+              },
+            ],
+          }),
+        ),
+      );
+      id = created.LaunchTemplate?.LaunchTemplateId;
+    } catch (error) {
+      // Another replica (or a restarted one) created it between the lookup and the create.
+      if ((error as { name?: string }).name !== 'InvalidLaunchTemplateName.AlreadyExistsException') throw error;
+      id = await findTemplateId(api, name);
+    }
     if (!id) throw new Error('CreateLaunchTemplate returned no template id');
   }
   const template = { LaunchTemplateId: id, Version: '$Default' };
-  cache.set(name, template);
+  cacheOf(api).set(name, template);
   return template;
 }
 
