@@ -111,5 +111,10 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     expect(node.metadata.labels?.['fabric.cloudspectra.io/cell']).toBe(cellValue);
     expect((node.spec.taints ?? []).map((t: any) => t.key)).not.toContain('fabric.cloudspectra.io/unregistered');
     expect(provisioner.health().leader).toBe(true);
+
+    // The FabricNodeClass says which subnets it resolved, as its CRD's status schema has them.
+    const nodeClass = (await estate.client.get<KubeObject>(RESOURCES.fabricNodeClasses, `fabric-${accountId}-${region}`))!;
+    expect(nodeClass.status?.subnets).toEqual(expect.arrayContaining([expect.objectContaining({ azId: instance.Placement?.AvailabilityZoneId ?? expect.any(String) })]));
+    expect(nodeClass.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
   });
 });

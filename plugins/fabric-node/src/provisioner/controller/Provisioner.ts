@@ -453,7 +453,7 @@ export class Provisioner {
   }
 
   private async writeNodeClassStatus(object: KubeObject, resolved: FabricNodeClassResolved): Promise<void> {
-    const subnets = resolved.subnets.map(s => ({ id: s.id, zoneID: s.azId, zone: s.azName }));
+    const subnets = resolved.subnets.map(s => ({ id: s.id, azId: s.azId, ...(s.azName ? { azName: s.azName } : {}) }));
     const securityGroups = resolved.securityGroups.map(g => ({ id: g.id }));
     await setConditions(this.client, RESOURCES.fabricNodeClasses, object.metadata.name, [
       { type: 'Ready', status: resolved.ready ? 'True' : 'False', reason: resolved.ready ? 'Ready' : 'NotResolved', message: resolved.reason ?? '' },
