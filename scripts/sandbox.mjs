@@ -83,14 +83,14 @@ portal.on('exit', code => {
   }
 });
 
-// Wait for the backend, then say what to do next.
-const backend = 'http://localhost:7007';
-for (;;) {
-  if (stopping) break;
-  const ok = await fetch(`${backend}/api/fabric/health`).then(r => r.ok, () => false);
-  if (ok) break;
-  await sleep(2000);
-}
+// Wait for the backend and the frontend, then say what to do next.
+const backendUp = () => fetch('http://localhost:7007/api/fabric/health').then(r => r.ok, () => false);
+const frontendUp = () =>
+  fetch('http://localhost:3000').then(
+    async r => r.ok && (await r.text()).includes('<div id="root"'),
+    () => false,
+  );
+while (!stopping && !((await backendUp()) && (await frontendUp()))) await sleep(2000);
 const kubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
 say(`ready after ${Math.round((Date.now() - started) / 1000)} s`);
 say('');
