@@ -3,17 +3,14 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AuditorService, LoggerService } from '@backstage/backend-plugin-api';
 import {
   AwsClientFactory,
   AwsRateLimits,
   HubClusterReader,
   KubernetesApplier,
-  placementShortName,
   provisionerFromConfig,
-  ProvisionerEvents,
 } from '@internal/backstage-plugin-fabric-node';
-import { PlacementStore } from './database/FabricStore';
+import { provisionerEvents } from './service/provisionerEvents';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -150,42 +147,6 @@ export const fabricPlugin = createBackendPlugin({
     });
   },
 });
-
-/**
- * The provisioner's log lines go to the plugin's logger; each launch and termination is
- * an audit event naming the cell, the instances, the placement and the entity it served.
- */
-function provisionerEvents(deps: { logger: LoggerService; auditor: AuditorService; placements: PlacementStore }): ProvisionerEvents {
-  const { logger, auditor, placements } = deps;
-  // A pod carries its placement's short name; the stored placement says whose it is.
-  const entityOf = async (placementName: string): Promise<string | undefined> => {
-    const recent = await placements.listPlacements({ limit: 500 });
-    return recent.find(r => placementShortName(r.placement) === placementName)?.entityRef;
-  };
-  return {
-    info: (message, fields) => logger.info(message, fields as any),
-    warn: (message, fields) => logger.warn(message, fields as any),
-    audit: event => {
-      const record = async () => {
-        const entityRef = event.placement ? await entityOf(event.placement).catch(() => undefined) : undefined;
-        const audit = await auditor.createEvent({
-          eventId: event.action === 'launch' ? 'provisioner-launch' : 'provisioner-terminate',
-          severityLevel: 'medium',
-          meta: {
-            nodeClaim: event.claim,
-            instanceIds: event.instanceIds,
-            cell: event.cell,
-            reason: event.reason,
-            ...(event.placement ? { placement: event.placement } : {}),
-            ...(entityRef ? { entityRef } : {}),
-          },
-        });
-        await audit.success();
-      };
-      record().catch(error => logger.warn('Could not record a provisioner audit event', { error: String(error) }));
-    },
-  };
-}
 
 function packageVersion(): string {
   // eslint-disable-next-line @backstage/no-relative-monorepo-imports
