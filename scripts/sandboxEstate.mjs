@@ -214,6 +214,8 @@ function writeSandboxConfig(local) {
   const file = path.join(dir, 'app-config.sandbox.local.yaml');
   const config = {
     fabric: {
+      // The provisioner launches instances, which only an estate in apply mode may do.
+      estate: { mode: 'apply' },
       aws: { endpoint: local.awsEndpoint },
       hub: { kubernetes: { url: local.plane.server, token: local.plane.token, insecureSkipTlsVerify: true } },
       provisioner: {
