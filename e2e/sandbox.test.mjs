@@ -129,6 +129,12 @@ describe('the sandbox: pending GPU pods get nodes across accounts and regions', 
       assert.ok(accounts.size >= 2, `nodes in at least two accounts (got ${[...accounts]})`);
       assert.ok(regions.size >= 2, `nodes in at least two regions (got ${[...regions]})`);
 
+      // The provisioner's health says nothing waits any more.
+      await waitFor('the provisioner to report no pending pods', async () => {
+        const { body } = await api('/provisioner');
+        return { done: body.pendingPods === 0 && body.lastBatchAt, value: body, seen: body };
+      }, 60_000);
+
       // The gang's two members share one AZ-ID.
       const gang = pods.filter(p => p.metadata.name.startsWith('trainer-')).map(p => claims.get(p.spec.nodeName).azId);
       assert.equal(gang.length, 2);
