@@ -2,7 +2,7 @@
 // the running sandbox's hub cluster, as `kubectl apply -f` would for new objects.
 import fs from 'node:fs';
 import path from 'node:path';
-import { apiserver, SAMPLE_WORKLOAD, STATE_FILE } from './sandboxEstate.mjs';
+import { apiserver, SAMPLE_WORKLOAD, STATE_FILE, submitWorkload } from './sandboxEstate.mjs';
 
 if (!fs.existsSync(STATE_FILE)) {
   console.error('[sandbox] no sandbox is running: start it with `npm run sandbox` and wait for "ready"');
@@ -10,7 +10,6 @@ if (!fs.existsSync(STATE_FILE)) {
 }
 const state = JSON.parse(fs.readFileSync(STATE_FILE, 'utf8'));
 const file = process.argv[2] ? path.resolve(process.argv[2]) : SAMPLE_WORKLOAD;
-const { submitWorkload } = await import('./sandboxEstate.mjs');
 try {
   const created = await submitWorkload(apiserver(state), file);
   for (const name of created) console.log(`[sandbox] created ${name}`);

@@ -15,7 +15,7 @@ const verbose = process.env.FABRIC_SANDBOX_VERBOSE ? message => console.log(`[sa
 const started = Date.now();
 let sandbox;
 try {
-  sandbox = await startSandboxEstate({ log: say, verbose });
+  sandbox = await startSandboxEstate({ log: say, verbose, writeState: true });
 } catch (error) {
   console.error(`[sandbox] could not start the estate: ${error.message}`);
   process.exit(1);

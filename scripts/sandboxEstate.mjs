@@ -80,7 +80,7 @@ function accountAzNames(accountId, _region, zones) {
  * a subnet per AZ-ID and a security group per cell, tagged as the FabricNodeClass
  * selectors expect, and a FabricNodeClass + NodePool per cell in the hub cluster.
  */
-export async function startSandboxEstate({ log = () => {}, verbose = () => {} } = {}) {
+export async function startSandboxEstate({ log = () => {}, verbose = () => {}, writeState = false } = {}) {
   log('starting moto_server (3 accounts × 2 regions) and the hub cluster (kube-apiserver, kube-scheduler, KWOK) …');
   const local = await startLocalEstate({
     accounts: ACCOUNTS.map(a => ({ accountId: a.id, roleArn: a.roleArn, externalId: a.externalId, regions: REGIONS })),
@@ -110,11 +110,14 @@ export async function startSandboxEstate({ log = () => {}, verbose = () => {} } 
     }
     log(`applied a FabricNodeClass + NodePool per cell (${cells.length}) to the hub cluster`);
     const configFile = writeSandboxConfig(local);
-    fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
-    fs.writeFileSync(
-      STATE_FILE,
-      JSON.stringify({ server: local.plane.server, token: local.plane.token, kubeconfig: local.plane.kubeconfigPath, aws: local.awsEndpoint, pid: process.pid }, null, 2),
-    );
+    // Only the interactive sandbox says where it is (for `sandbox:submit`); a test run leaves it alone.
+    if (writeState) {
+      fs.mkdirSync(path.dirname(STATE_FILE), { recursive: true });
+      fs.writeFileSync(
+        STATE_FILE,
+        JSON.stringify({ server: local.plane.server, token: local.plane.token, kubeconfig: local.plane.kubeconfigPath, aws: local.awsEndpoint, pid: process.pid }, null, 2),
+      );
+    }
     return {
       local,
       cells,
@@ -129,7 +132,7 @@ export async function startSandboxEstate({ log = () => {}, verbose = () => {} } 
       },
       async stop() {
         for (const cell of cells) cell.ec2.destroy();
-        fs.rmSync(STATE_FILE, { force: true });
+        if (writeState) fs.rmSync(STATE_FILE, { force: true });
         await local.stop();
       },
     };
