@@ -233,6 +233,8 @@ export class Provisioner {
   /** Pending pods no claim covers: left over after ICE, a timeout, a restart or a takeover. */
   private async provisionPending(): Promise<void> {
     const pending = this.pods?.pending() ?? [];
+    // Health drops to 0 once every pod has a node: no further batch may come to say so.
+    this.healthState.pendingPods = pending.length;
     if (pending.length === 0) return;
     await this.provision(groupBatch(pending));
   }
