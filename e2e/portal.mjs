@@ -121,6 +121,10 @@ export async function startPortal({
   readyTimeoutMs = READY_TIMEOUT_MS,
   backendOnly = false,
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'fabric-e2e-data-')),
+  // More app-config files layered over app-config.yaml (e.g. the sandbox's), and more
+  // environment for the portal's processes.
+  configFiles = [],
+  env: extraEnv = {},
 } = {}) {
   if (!fs.existsSync(path.join(ROOT, 'node_modules', '@backstage', 'cli'))) {
     throw new Error(
@@ -136,7 +140,10 @@ export async function startPortal({
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const logFile = path.join(RESULTS_DIR, `portal-${stamp}.log`);
   const log = fs.openSync(logFile, 'a');
-  const command = backendOnly ? ['workspace', 'backend', 'start'] : ['dev'];
+  const configArgs = configFiles.length
+    ? [path.join(ROOT, 'app-config.yaml'), ...configFiles].flatMap(file => ['--config', file])
+    : [];
+  const command = [...(backendOnly ? ['workspace', 'backend', 'start'] : ['dev']), ...configArgs];
   fs.writeSync(log, `# yarn ${command.join(' ')}  app=${appUrl}  backend=${backendUrl}  data=${dataDir}\n`);
 
   const env = {
@@ -154,6 +161,7 @@ export async function startPortal({
     APP_CONFIG_backend_database_connection_directory: dataDir,
     BROWSER: 'none',
     FORCE_COLOR: '0',
+    ...extraEnv,
   };
 
   const child = spawn(path.join(bin, 'yarn'), command, {

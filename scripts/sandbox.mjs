@@ -1,56 +1,42 @@
-// `npm run sandbox`: moto_server on a free loopback port, then the portal with
-// app-config.sandbox.yaml pointing the fabric at it. Ctrl-C stops both.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
+// `npm run sandbox`: the whole fabric loop on one machine. moto_server (3 member accounts ×
+// 2 regions, behind the proxy that adds Service Quotas, spot prices and per-account AZ
+// names), the hub cluster (kube-apiserver + kube-scheduler + KWOK, node join), the cells'
+// networks and NodePools, then the portal whose backend runs the provisioner.
+// `npm run sandbox:submit` (another terminal) submits examples/sandbox-workload.yaml.
+// Ctrl-C stops everything.
+import { spawn, spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { apiserver, ROOT, SAMPLE_WORKLOAD, startSandboxEstate } from './sandboxEstate.mjs';
 
-const require = createRequire(import.meta.url);
-const { startMotoServer } = require('../test-tooling/moto/motoServer.js');
-const { rotatedAzNames, startFaultProxy } = require('../test-tooling/moto/faultProxy.js');
-const root = new URL('..', import.meta.url).pathname;
+const say = message => console.log(`[sandbox] ${message}`);
+const verbose = process.env.FABRIC_SANDBOX_VERBOSE ? message => console.log(`[sandbox]   ${message}`) : () => {};
 
-// What moto lacks and a real estate has, served by the proxy in front of it: the
-// accounts' vCPU quotas (moto has no Service Quotas, so every offering had 0 headroom),
-// spot prices for Linux, and per-account AZ names (the same AZ-ID is a different
-// us-east-1x in each account, as in AWS).
-const sandboxQuotas = {
-  'L-417A185B': 768, // Running On-Demand P instances
-  'L-C4BD4855': 384, // All P5 Spot Instance Requests
-  'L-7212CCBC': 384, // All P4, P3 and P2 Spot Instance Requests
-  'L-DB2E81BA': 1536, // Running On-Demand G and VT instances
-  'L-3819A6DF': 768, // All G and VT Spot Instance Requests
-  'L-2C3B7624': 512, // Running On-Demand Trn instances
-  'L-6B0D517C': 256, // All Trn Spot Instance Requests
-};
-// Spot at 30–45 % of the on-demand list price, different in each AZ-ID.
-const onDemand = {
-  'p5.48xlarge': 55.04, 'p4d.24xlarge': 21.96, 'g5.xlarge': 1.006, 'g5.12xlarge': 5.672, 'g5.48xlarge': 16.288,
-  'g6.xlarge': 0.805, 'g6.12xlarge': 4.602, 'g6e.xlarge': 1.861, 'g6e.2xlarge': 2.242, 'g6e.12xlarge': 10.493,
-  'g6e.48xlarge': 30.131, 'trn1.2xlarge': 1.344, 'trn1.32xlarge': 21.5,
-};
-const spotPrice = ({ instanceType, azId }) => {
-  const listPrice = onDemand[instanceType];
-  if (listPrice === undefined) return undefined;
-  const spread = [...azId].reduce((n, c) => n + c.charCodeAt(0), 0) % 16;
-  return Math.round(listPrice * (0.3 + spread / 100) * 10000) / 10000;
-};
+const started = Date.now();
+let sandbox;
+try {
+  sandbox = await startSandboxEstate({ log: say, verbose, writeState: true });
+} catch (error) {
+  console.error(`[sandbox] could not start the estate: ${error.message}`);
+  process.exit(1);
+}
+const { local } = sandbox;
 
-const moto = await startMotoServer();
-const proxy = await startFaultProxy({
-  target: moto.endpoint,
-  serviceQuotas: { '*': { '*': sandboxQuotas } },
-  spotPrices: spotPrice,
-  azNames: rotatedAzNames(),
-});
-console.log(`[sandbox] moto_server ${moto.version} at ${moto.endpoint}, served to the fabric through ${proxy.endpoint}`);
+say('starting the portal (backend with the provisioner, frontend on http://localhost:3000) …');
 const portal = spawn(
   'yarn',
-  ['backstage-cli', 'repo', 'start', '--config', `${root}app-config.yaml`, '--config', `${root}app-config.sandbox.yaml`],
+  [
+    'backstage-cli', 'repo', 'start',
+    '--config', path.join(ROOT, 'app-config.yaml'),
+    '--config', path.join(ROOT, 'app-config.sandbox.yaml'),
+    '--config', sandbox.configFile,
+  ],
   {
-    cwd: root,
-    stdio: 'inherit',
+    cwd: ROOT,
+    detached: true, // its own process group: stopping it reaches the backend and the bundler
+    stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,
-      APP_CONFIG_fabric_aws_endpoint: proxy.endpoint,
       // moto accepts any key; these never leave this machine.
       AWS_ACCESS_KEY_ID: 'sandbox',
       AWS_SECRET_ACCESS_KEY: 'sandbox',
@@ -58,16 +44,89 @@ const portal = spawn(
     },
   },
 );
-const stop = async () => {
-  portal.kill('SIGTERM');
-  await proxy.stop();
-  await moto.stop();
-  process.exit(0);
-};
-process.on('SIGINT', stop);
-process.on('SIGTERM', stop);
-portal.on('exit', async code => {
-  await proxy.stop();
-  await moto.stop();
-  process.exit(code ?? 0);
+
+let stopping = false;
+async function stop(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  say('stopping the portal, the hub cluster and moto …');
+  await stopPortal();
+  await sandbox.stop().catch(error => console.error(`[sandbox] ${error.message}`));
+  say('stopped');
+  process.exit(code);
+}
+async function stopPortal() {
+  const alive = () => {
+    try {
+      process.kill(-portal.pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = s => {
+    try {
+      process.kill(-portal.pid, s);
+    } catch {}
+  };
+  signal('SIGTERM');
+  const deadline = Date.now() + 15_000;
+  while (alive() && Date.now() < deadline) await sleep(250);
+  if (alive()) signal('SIGKILL');
+}
+process.on('SIGINT', () => stop(0));
+process.on('SIGTERM', () => stop(0));
+portal.on('exit', code => {
+  if (!stopping) {
+    console.error(`[sandbox] the portal exited (${code}); stopping`);
+    stop(code ?? 1);
+  }
 });
+
+// Wait for the backend and the frontend, then say what to do next.
+const backendUp = () => fetch('http://localhost:7007/api/fabric/health').then(r => r.ok, () => false);
+const frontendUp = () =>
+  fetch('http://localhost:3000').then(
+    async r => r.ok && (await r.text()).includes('<div id="root"'),
+    () => false,
+  );
+while (!stopping && !((await backendUp()) && (await frontendUp()))) await sleep(2000);
+const kubectl = spawnSync('kubectl', ['version', '--client'], { stdio: 'ignore' }).status === 0;
+say(`ready after ${Math.round((Date.now() - started) / 1000)} s`);
+say('');
+say('  estate page:   http://localhost:3000/fabric   (the Nodes section shows NodeClaims, cells and $/h)');
+say('  submit the sample workload (6 × 1-GPU inference pods and a 2-node training gang):');
+say('      npm run sandbox:submit');
+if (kubectl) say(`  or: kubectl --kubeconfig ${local.plane.kubeconfigPath} apply -f ${path.relative(ROOT, SAMPLE_WORKLOAD)}`);
+say(`  watch it:      kubectl --kubeconfig ${local.plane.kubeconfigPath} get pods,nodeclaims,nodes -A${kubectl ? '' : '   (if you have kubectl)'}`);
+say('  Ctrl-C stops everything.');
+say('');
+
+// Progress lines: the pods, claims and nodes as they change.
+const api = apiserver(local.plane);
+let last = '';
+while (!stopping) {
+  try {
+    const [pods, claims, nodes] = await Promise.all([
+      api.request('GET', '/api/v1/namespaces/sandbox/pods'),
+      api.request('GET', '/apis/karpenter.sh/v1/nodeclaims'),
+      api.request('GET', '/api/v1/nodes'),
+    ]);
+    const phases = {};
+    for (const pod of pods.body.items ?? []) {
+      const gated = (pod.spec.schedulingGates ?? []).length > 0;
+      const phase = gated ? 'Gated' : pod.status?.phase ?? 'Pending';
+      phases[phase] = (phases[phase] ?? 0) + 1;
+    }
+    const cells = new Set((nodes.body.items ?? []).map(n => n.metadata.labels?.['fabric.cloudspectra.io/cell']).filter(Boolean));
+    const line = (pods.body.items ?? []).length
+      ? `pods ${Object.entries(phases).map(([p, n]) => `${n} ${p}`).join(', ')} · ${(claims.body.items ?? []).length} NodeClaims · ` +
+        `${(nodes.body.items ?? []).length} nodes in ${cells.size} cells${cells.size ? ` (${[...cells].sort().join(', ')})` : ''}`
+      : '';
+    if (line && line !== last) say(line);
+    last = line;
+  } catch {
+    // The hub cluster is going away (Ctrl-C); the loop ends with it.
+  }
+  await sleep(2000);
+}

@@ -3,7 +3,14 @@ import {
   createBackendPlugin,
 } from '@backstage/backend-plugin-api';
 import { fabricPermissions } from '@internal/backstage-plugin-fabric-common';
-import { AwsClientFactory, AwsRateLimits, HubClusterReader, KubernetesApplier } from '@internal/backstage-plugin-fabric-node';
+import {
+  AwsClientFactory,
+  AwsRateLimits,
+  HubClusterReader,
+  KubernetesApplier,
+  provisionerFromConfig,
+} from '@internal/backstage-plugin-fabric-node';
+import { provisionerEvents } from './service/provisionerEvents';
 
 import { DatabaseFabricStore } from './database/DatabaseFabricStore';
 import { DatabasePlanStore } from './database/DatabasePlanStore';
@@ -102,6 +109,25 @@ export const fabricPlugin = createBackendPlugin({
           }),
         );
         httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+
+        if (fabricConfig.provisioner.enabled) {
+          // Every replica runs one; the Lease lets exactly one of them act per hub cluster.
+          // provisionerFromConfig refuses, naming the key, a configuration it cannot run with.
+          const provisioner = provisionerFromConfig(fabricConfig, {
+            inventory: () => estate.inventory(),
+            clients: awsClients,
+            rateLimits,
+            events: provisionerEvents({ logger, auditor, placements: store }),
+          });
+          lifecycle.addStartupHook(async () => {
+            await provisioner.start();
+            logger.info('Fabric provisioner started; competing for the hub cluster Lease', {
+              namespace: fabricConfig.provisioner.namespace,
+            });
+          });
+          // Releasing the Lease lets a standby replica lead at once instead of after it expires.
+          lifecycle.addShutdownHook(() => provisioner.stop({ release: true }));
+        }
 
         await scheduler.scheduleTask({
           id: 'fabric-estate-discovery',

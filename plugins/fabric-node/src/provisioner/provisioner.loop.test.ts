@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RunInstancesCommand } from '@aws-sdk/client-ec2';
-import { KubeObject, RESOURCES } from '../kubernetes/KubernetesClient';
+import { KubeObject, ResourceRef, RESOURCES } from '../kubernetes/KubernetesClient';
 import { cellPool, EXTERNAL_ID, HubEstate, OWNER, startHubEstate } from './__testUtils__/hubEstate';
 import { Provisioner } from './controller/Provisioner';
 import { NODECLAIM_TAG, OWNER_TAG } from './types';
@@ -47,7 +47,7 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
   });
 
   async function create(object: KubeObject): Promise<KubeObject> {
-    const resources: Record<string, (typeof RESOURCES)[keyof typeof RESOURCES]> = {
+    const resources: Record<string, ResourceRef> = {
       Pod: RESOURCES.pods,
       NodePool: RESOURCES.nodePools,
       FabricNodeClass: RESOURCES.fabricNodeClasses,
@@ -127,6 +127,8 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     expect(claim).toBeDefined();
     expect(claim.metadata.annotations?.['fabric.cloudspectra.io/pods']).toContain(pod.metadata.uid);
     expect(claim.metadata.labels?.['karpenter.sh/capacity-type']).toBe('spot');
+    // The price of the offering bought (the estate's g6e.xlarge spot price): the portal's $/h.
+    expect(claim.metadata.annotations?.['fabric.cloudspectra.io/price-per-hour']).toBe('0.6');
 
     const cellValue = claim.metadata.labels!['fabric.cloudspectra.io/cell'];
     const [accountId, region] = cellValue.split('.');
@@ -141,6 +143,11 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
     expect(node.metadata.labels?.['fabric.cloudspectra.io/cell']).toBe(cellValue);
     expect((node.spec.taints ?? []).map((t: any) => t.key)).not.toContain('fabric.cloudspectra.io/unregistered');
     expect(provisioner.health().leader).toBe(true);
+
+    // The FabricNodeClass says which subnets it resolved, as its CRD's status schema has them.
+    const nodeClass = (await estate.client.get<KubeObject>(RESOURCES.fabricNodeClasses, `fabric-${accountId}-${region}`))!;
+    expect(nodeClass.status?.subnets).toEqual(expect.arrayContaining([expect.objectContaining({ azId: node.metadata.labels?.['topology.k8s.aws/zone-id'] })]));
+    expect(nodeClass.status?.conditions).toEqual(expect.arrayContaining([expect.objectContaining({ type: 'Ready', status: 'True' })]));
   });
   it('falls back past an offering AWS has no capacity for, in the same batch, and remembers it for 3 minutes', async () => {
     // Every AZ-ID is out of g6e.xlarge spot; the pod allows on-demand too.

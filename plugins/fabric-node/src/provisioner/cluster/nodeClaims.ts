@@ -22,6 +22,7 @@ import {
   Resources,
 } from '../types';
 import { ConditionUpdate, setConditions } from './conditions';
+import { PRICE_PER_HOUR_ANNOTATION } from '../wellKnown';
 
 /** The gang a claim was launched for (label value: the gang name, label-safe). */
 export const GANG_LABEL = `${FABRIC_LABEL_PREFIX}/gang`;
@@ -103,6 +104,8 @@ export interface LaunchedInstance {
   /** What the instance type offers, in canonical units. */
   capacity?: Partial<Resources>;
   island?: string;
+  /** USD per hour of the offering that was bought (the portal's $/h). */
+  pricePerHour?: number;
 }
 
 /** `aws:///<az>/<instance-id>`, the providerID the AWS cloud provider and nodeadm set on the Node. */
@@ -129,6 +132,7 @@ export async function markLaunched(client: KubernetesClient, claimName: string, 
         [ZONE_NAME_LABEL]: instance.azName,
         ...(instance.island ? { [ISLAND_LABEL]: instance.island } : {}),
       },
+      ...(instance.pricePerHour !== undefined ? { annotations: { [PRICE_PER_HOUR_ANNOTATION]: String(instance.pricePerHour) } } : {}),
     },
   });
   const capacity = toQuantities(instance.capacity ?? {});

@@ -240,6 +240,8 @@ export class Provisioner {
   /** Pending pods no claim covers: left over after ICE, a timeout, a restart or a takeover. */
   private async provisionPending(): Promise<void> {
     const pending = this.pods?.pending() ?? [];
+    // Health drops to 0 once every pod has a node: no further batch may come to say so.
+    this.healthState.pendingPods = pending.length;
     if (pending.length === 0) return;
     await this.provision(groupBatch(pending));
   }
@@ -363,9 +365,14 @@ export class Provisioner {
           const item = byName.get(instance.claim);
           if (!item) continue;
           const info = await this.instanceTypeInfo(instance.instanceType);
+          // The price the decision paid for the offering the fleet actually filled.
+          const bought = item.claim.offerings.find(
+            o => o.instanceType === instance.instanceType && o.azId === instance.azId && o.capacityType === instance.capacityType,
+          );
           await markLaunched(this.client, instance.claim, {
             ...instance,
             capacity: info ? capacityOf(info) : undefined,
+            pricePerHour: bought?.pricePerHour,
           });
           this.healthState.launches++;
           this.launchBackoff.delete(instance.claim);

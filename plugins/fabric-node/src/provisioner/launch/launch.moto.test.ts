@@ -166,6 +166,31 @@ describe('launching NodeClaims against moto_server', () => {
     expect(await instancesTagged(research, 'fabric.cloudspectra.io/nodeclaim', claim.name)).toHaveLength(1);
   });
 
+  it("launches concurrent claims of a node class whose launch template does not exist yet, from this and another replica's clients", async () => {
+    const view = await prepareCell({ accountId: RESEARCH.id, region: 'us-west-2' }, 'research-usw2-fresh', '10.40');
+    const otherReplica = new AwsClientFactory({
+      endpoint: moto.endpoint,
+      hubCredentials: { accessKeyId: 'hub-access-key', secretAccessKey: 'hub-secret' },
+      maxAttempts: 1,
+    });
+    try {
+      const claims = [0, 1, 2, 3].map(i => claimFor(view, `research-fresh-${i}`, [offering(view, 'g6e.xlarge', 'on-demand')]));
+      const item = (i: number) => ({ claim: claims[i], uid: `7c4f1e7e-0000-4000-8000-00000000005${i}` });
+      const results = (
+        await Promise.all([
+          launchClaims([item(0), item(1)], deps),
+          launchClaims([item(2), item(3)], { ...deps, clients: otherReplica }),
+        ])
+      ).flat();
+      expect(results.map(r => r.outcome.status)).toEqual(['launched', 'launched', 'launched', 'launched']);
+      for (const claim of claims) {
+        expect(await instancesTagged({ accountId: RESEARCH.id, region: 'us-west-2' }, 'fabric.cloudspectra.io/nodeclaim', claim.name)).toHaveLength(1);
+      }
+    } finally {
+      otherReplica.destroy();
+    }
+  });
+
   it('launches a gang of 4 as 4 instances of one type in one AZ-ID, each tagged with its claim', async () => {
     const view = classes.get('inference-usw2')!;
     const offerings = [offering(view, 'p5.48xlarge', 'on-demand', 0)];

@@ -581,63 +581,66 @@ async function existingTemplate(api: CellApi, name: string, version?: string): P
   return template;
 }
 
-const templatesInFlight = new WeakMap<EC2Client, Map<string, Promise<LaunchTemplateRef>>>();
+/** Template creations in flight per cell client: concurrent launches in one cell share one. */
+const templatesInFlight = new WeakMap<object, Map<string, Promise<LaunchTemplateRef>>>();
 
-/**
- * The class's template, created once: the claims of one batch launch concurrently, and
- * each would otherwise find no template and create its own — the second creation fails
- * with AlreadyExists. Concurrent callers share one look-up-or-create.
- */
-function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
+async function nodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
   const name = nodeClassLaunchTemplateName(nodeClass);
+  const cached = cacheOf(api).get(name);
+  if (cached) return cached;
   let inFlight = templatesInFlight.get(api.ec2);
   if (!inFlight) {
     inFlight = new Map();
     templatesInFlight.set(api.ec2, inFlight);
   }
-  const pending = inFlight.get(name);
-  if (pending) return pending;
-  const created = ensureNodeClassTemplate(api, nodeClass, deps, name).finally(() => inFlight!.delete(name));
-  inFlight.set(name, created);
-  return created;
+  let pending = inFlight.get(name);
+  if (!pending) {
+    const running = inFlight;
+    pending = findOrCreateTemplate(api, name, nodeClass, deps).finally(() => running.delete(name));
+    running.set(name, pending);
+  }
+  return pending;
 }
 
-async function ensureNodeClassTemplate(api: CellApi, nodeClass: NodeClassView, deps: LaunchDependencies, name: string): Promise<LaunchTemplateRef> {
-  const cache = cacheOf(api);
-  const cached = cache.get(name);
-  if (cached) return cached;
+async function findOrCreateTemplate(api: CellApi, name: string, nodeClass: NodeClassView, deps: LaunchDependencies): Promise<LaunchTemplateRef> {
   let id = await findTemplateId(api, name);
   if (!id) {
     const userData = deps.userDataFor?.(nodeClass);
-    const created = await api.mutate(() =>
-      api.ec2.send(
-        new CreateLaunchTemplateCommand({
-          LaunchTemplateName: name,
-          ClientToken: `fabric-lt-${nodeClass.name}`.slice(0, 64),
-          LaunchTemplateData: {
-            ImageId: deps.imageIdFor(nodeClass),
-            SecurityGroupIds: nodeClass.resolved.securityGroups.map(g => g.id),
-            ...(nodeClass.spec.instanceProfile ? { IamInstanceProfile: { Name: nodeClass.spec.instanceProfile } } : {}),
-            MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
-            ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
-          },
-          TagSpecifications: [
-            {
-              ResourceType: 'launch-template',
-              Tags: [
-                { Key: OWNER_TAG, Value: deps.owner },
-                { Key: 'fabric.cloudspectra.io/nodeclass', Value: nodeClass.name },
-              ],
+    try {
+      const created = await api.mutate(() =>
+        api.ec2.send(
+          new CreateLaunchTemplateCommand({
+            LaunchTemplateName: name,
+            ClientToken: `fabric-lt-${nodeClass.name}`.slice(0, 64),
+            LaunchTemplateData: {
+              ImageId: deps.imageIdFor(nodeClass),
+              SecurityGroupIds: nodeClass.resolved.securityGroups.map(g => g.id),
+              ...(nodeClass.spec.instanceProfile ? { IamInstanceProfile: { Name: nodeClass.spec.instanceProfile } } : {}),
+              MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+              ...(userData ? { UserData: Buffer.from(userData).toString('base64') } : {}),
             },
-          ],
-        }),
-      ),
-    );
-    id = created.LaunchTemplate?.LaunchTemplateId;
+            TagSpecifications: [
+              {
+                ResourceType: 'launch-template',
+                Tags: [
+                  { Key: OWNER_TAG, Value: deps.owner },
+                  { Key: 'fabric.cloudspectra.io/nodeclass', Value: nodeClass.name },
+                ],
+              },
+            ],
+          }),
+        ),
+      );
+      id = created.LaunchTemplate?.LaunchTemplateId;
+    } catch (error) {
+      // Another replica (or a restarted one) created it between the lookup and the create.
+      if ((error as { name?: string }).name !== 'InvalidLaunchTemplateName.AlreadyExistsException') throw error;
+      id = await findTemplateId(api, name);
+    }
     if (!id) throw new Error('CreateLaunchTemplate returned no template id');
   }
   const template = { LaunchTemplateId: id, Version: '$Default' };
-  cache.set(name, template);
+  cacheOf(api).set(name, template);
   return template;
 }
 
