@@ -2,10 +2,9 @@ import {
   ChosenOffering,
   Placement,
   PlacementRequest,
-  RejectedOffering,
 } from '@internal/backstage-plugin-fabric-common';
 import { Allocation } from './allocate';
-import { byOfferingIdentity, Candidate, cellLabel, compareStrings, offeringKey, round2 } from './candidates';
+import { Candidate, cellLabel, rejectedEntry, Rejection, round2, sortRejected } from './candidates';
 import { roundCents } from './networkCost';
 import { QuotaBudget } from './quotaBudget';
 
@@ -18,7 +17,7 @@ export interface IntentInput {
   /** Offerings that pass every filter, scored. */
   candidates: Candidate[];
   /** Offerings left out so far, each with its reason. */
-  rejected: RejectedOffering[];
+  rejected: Rejection[];
   /** The quota left in each bucket, shared by all offerings that draw from it. */
   budget: QuotaBudget;
   /** The placement's reasons so far; the planner adds its own. */
@@ -29,11 +28,11 @@ export function placed(
   request: PlacementRequest,
   allocation: Allocation,
   considered: Candidate[],
-  rejected: RejectedOffering[],
+  rejected: Rejection[],
   reasons: string[],
 ): Outcome {
   const chosen: ChosenOffering[] = [...allocation.nodes.entries()]
-    .sort(([a], [b]) => byOfferingIdentity(a.offering, b.offering))
+    .sort(([a], [b]) => a.identityRank - b.identityRank)
     .map(([c, nodes]) => ({
       accountId: c.offering.accountId,
       region: c.offering.region,
@@ -53,9 +52,9 @@ export function placed(
   const lowestChosen = Math.min(...[...allocation.nodes.keys()].map(c => c.score));
   const unused = considered
     .filter(c => !allocation.nodes.has(c))
-    .map(c => ({ ...offeringKey(c.offering), reason: whyUnused(request, c, allocation, lowestChosen) }));
+    .map(c => rejectedEntry(c, whyUnused(request, c, allocation, lowestChosen)));
 
-  for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => byOfferingIdentity(a.offering, b.offering))) {
+  for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => a.identityRank - b.identityRank)) {
     reasons.push(
       `${c.offering.azId} (${c.offering.region}), ${cellLabel(c.offering, c.accountName)}: ${nodes} × ${c.offering.instanceType} ${
         c.tierLabel
@@ -107,11 +106,11 @@ export function networkPerMonth(allocation: Allocation): number {
   return roundCents(total);
 }
 
-export function cannotPlace(rejected: RejectedOffering[], reasons: string[], largestFeasibleGpus: number): Outcome {
+export function cannotPlace(rejected: Rejection[], reasons: string[], largestFeasibleGpus: number): Outcome {
   return { ...empty('cannot-place-now', rejected, reasons), largestFeasibleGpus };
 }
 
-export function empty(status: Placement['status'], rejected: RejectedOffering[], reasons: string[]): Outcome {
+export function empty(status: Placement['status'], rejected: Rejection[], reasons: string[]): Outcome {
   return {
     status,
     chosen: [],
@@ -120,18 +119,6 @@ export function empty(status: Placement['status'], rejected: RejectedOffering[],
     cost: { computePerHour: 0, networkPerMonth: 0, spotShare: 0 },
     totals: { nodes: 0, gpus: 0 },
   };
-}
-
-function sortRejected(rejected: RejectedOffering[]): RejectedOffering[] {
-  return [...rejected].sort(
-    (a, b) =>
-      compareStrings(a.region, b.region) ||
-      compareStrings(a.azId, b.azId) ||
-      compareStrings(a.accountId, b.accountId) ||
-      compareStrings(a.instanceType, b.instanceType) ||
-      compareStrings(a.capacityType, b.capacityType) ||
-      compareStrings(a.reason, b.reason),
-  );
 }
 
 export function roundDownTo(gpus: number, multiple?: number): number {

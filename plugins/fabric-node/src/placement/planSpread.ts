@@ -1,6 +1,6 @@
 import { PlacementRequest } from '@internal/backstage-plugin-fabric-common';
 import { Allocation, AllocationLimits, BALANCED_MAX_SPOT_SHARE, spreadFill } from './allocate';
-import { compareStrings, offeringKey, round2 } from './candidates';
+import { compareStrings, rejectedEntry, round2 } from './candidates';
 import { HOURS_PER_MONTH } from './networkCost';
 import { cannotPlace, IntentInput, networkPerMonth, Outcome, placed, roundDownTo } from './outcome';
 
@@ -57,7 +57,7 @@ export function planBalanced({ request, candidates, rejected, budget, reasons }:
       const reason = t.shortfall
         ? `balanced keeps to one region; ${c.offering.region} cannot hold the request now`
         : `balanced keeps to one region; ${chosen.region} ($${round2(chosen.hourly)}/h) beat ${c.offering.region} ($${round2(t.hourly)}/h)`;
-      return { ...offeringKey(c.offering), reason };
+      return rejectedEntry(c, reason);
     });
   const inRegion = candidates.filter(c => c.offering.region === chosen.region);
   return placed(request, chosen.allocation, inRegion, [...rejected, ...otherRegions], reasons);
