@@ -93,6 +93,17 @@ export function cellLabel(cell: { accountId: string; region: string }, accountNa
   return `${accountName ?? cell.accountId} (${cell.accountId}) ${cell.region}`;
 }
 
+/** What a candidate carries until score() has seen every candidate (price is relative to the cheapest). */
+const UNSCORED: ScoreBreakdown = {
+  pricePerGpuHour: 0,
+  networkPerGpuHour: 0,
+  price: 0,
+  availability: 0,
+  quota: 0,
+  interruptionRisk: 0,
+  total: 0,
+};
+
 /**
  * Filters the inventory down to offerings the request may use, records why every other
  * matching offering was left out, and scores the rest.
@@ -241,16 +252,6 @@ function tierOf(request: PlacementRequest, offering: Offering): { tier: number; 
  * price 0–50 (50 × cheapest effective $/GPU-h ÷ this one's, network included),
  * availability 0–20, quota 0–15, interruption risk −13.5–0.
  */
-const UNSCORED: ScoreBreakdown = {
-  pricePerGpuHour: 0,
-  networkPerGpuHour: 0,
-  price: 0,
-  availability: 0,
-  quota: 0,
-  interruptionRisk: 0,
-  total: 0,
-};
-
 function score(request: PlacementRequest, kept: Candidate[]): Candidate[] {
   const totalGpus = request.gpu.totalGpus;
   const effective = kept.map(c => {

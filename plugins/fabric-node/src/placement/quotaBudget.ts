@@ -21,6 +21,11 @@ export function quotaBucketOf(offering: Offering, info: InstanceTypeInfo): Quota
   return { key: `${offering.accountId}|${offering.region}|${code}`, name };
 }
 
+/** Reserved capacity: no bucket, no limit. */
+export const UNBOUNDED_SLOT = -1;
+/** A bucket no offering of the inventory draws from: nothing left. */
+const MISSING_SLOT = -2;
+
 /**
  * Shared vCPU headroom per quota bucket while a plan is being built.
  *
@@ -101,8 +106,3 @@ export class QuotaBudget {
     this.remaining[slot] = left - vcpus;
   }
 }
-
-/** Reserved capacity: no bucket, no limit. */
-export const UNBOUNDED_SLOT = -1;
-/** A bucket no offering of the inventory draws from: nothing left. */
-const MISSING_SLOT = -2;

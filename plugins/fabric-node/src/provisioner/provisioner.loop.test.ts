@@ -42,8 +42,8 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
   });
 
   async function create(object: KubeObject): Promise<KubeObject> {
-    const resource =
-      object.kind === 'Pod' ? RESOURCES.pods : object.kind === 'NodePool' ? RESOURCES.nodePools : RESOURCES.fabricNodeClasses;
+    const resourceOf: Record<string, (typeof RESOURCES)[keyof typeof RESOURCES]> = { Pod: RESOURCES.pods, NodePool: RESOURCES.nodePools };
+    const resource = resourceOf[object.kind ?? ''] ?? RESOURCES.fabricNodeClasses;
     return estate.client.create(resource, object);
   }
 
