@@ -160,8 +160,7 @@ export function buildCandidates(request: PlacementRequest, inventory: Inventory,
     });
   }
 
-  const scored = score(request, kept);
-  scored.sort(byPreference);
+  const scored = sortByPreference(score(request, kept), index.offerings.length);
   scored.forEach((c, i) => {
     c.rank = i;
   });
@@ -226,24 +225,37 @@ function staleWhy(cell: CellStatus): string {
  * The spot policy as an order of capacity types. Spot with a low placement score is
  * tried after on-demand under spot-first: it is cheap but likely to fail or be taken back.
  */
+const TIERS = {
+  spot: { tier: 0, label: 'spot' },
+  spotLow1: { tier: 1, label: 'spot (low placement score)' },
+  spotLow2: { tier: 2, label: 'spot (low placement score)' },
+  spotLow3: { tier: 3, label: 'spot (low placement score)' },
+  spot2: { tier: 2, label: 'spot' },
+  onDemand0: { tier: 0, label: 'on-demand' },
+  onDemand1: { tier: 1, label: 'on-demand' },
+  onDemandFallback: { tier: 1, label: 'on-demand fallback' },
+  reserved: { tier: 0, label: 'reserved' },
+} as const;
+
 function tierOf(request: PlacementRequest, offering: Offering): { tier: number; label: string } {
   const lowSpot =
     offering.capacityType === 'spot' &&
     offering.placementScore !== undefined &&
     offering.placementScore < LOW_PLACEMENT_SCORE;
+  // Shared constants: this runs for every offering of every request.
   switch (request.spotPolicy) {
     case 'spot-only':
-      return lowSpot ? { tier: 1, label: 'spot (low placement score)' } : { tier: 0, label: 'spot' };
+      return lowSpot ? TIERS.spotLow1 : TIERS.spot;
     case 'on-demand-only':
-      return { tier: 0, label: 'on-demand' };
+      return TIERS.onDemand0;
     case 'reserved-first':
-      if (offering.capacityType === 'reserved') return { tier: 0, label: 'reserved' };
-      if (offering.capacityType === 'on-demand') return { tier: 1, label: 'on-demand' };
-      return lowSpot ? { tier: 3, label: 'spot (low placement score)' } : { tier: 2, label: 'spot' };
+      if (offering.capacityType === 'reserved') return TIERS.reserved;
+      if (offering.capacityType === 'on-demand') return TIERS.onDemand1;
+      return lowSpot ? TIERS.spotLow3 : TIERS.spot2;
     case 'spot-first':
     default:
-      if (offering.capacityType === 'on-demand') return { tier: 1, label: 'on-demand fallback' };
-      return lowSpot ? { tier: 2, label: 'spot (low placement score)' } : { tier: 0, label: 'spot' };
+      if (offering.capacityType === 'on-demand') return TIERS.onDemandFallback;
+      return lowSpot ? TIERS.spotLow2 : TIERS.spot;
   }
 }
 
@@ -289,6 +301,33 @@ function score(request: PlacementRequest, kept: Candidate[]): Candidate[] {
     c.score = breakdown.total;
     return c;
   });
+}
+
+// Bits of the packed sort key (see sortByPreference): identity rank, then score, then tier.
+const IDENTITY_BITS = 2 ** 21;
+const SCORE_BITS = 2 ** 18;
+/** Scores are sums of terms in −13.5…85 with two decimals: in hundredths, offset to stay positive. */
+const SCORE_OFFSET = 2 ** 17;
+
+/**
+ * The candidates in byPreference order. Each candidate's tier, score (in hundredths: the
+ * score is rounded to two decimals, so equal scores give equal integers) and identity rank
+ * are packed into one exact integer below 2^53 and the keys sorted as numbers, which is
+ * several times faster than a comparator over thousands of candidates per decision.
+ */
+function sortByPreference(candidates: Candidate[], offeringCount: number): Candidate[] {
+  const byIdentity: Candidate[] = new Array(offeringCount);
+  const keys = new Float64Array(candidates.length);
+  let packable = offeringCount <= IDENTITY_BITS;
+  candidates.forEach((c, i) => {
+    const hundredths = SCORE_OFFSET - Math.round(c.score * 100);
+    if (!Number.isInteger(c.tier) || c.tier < 0 || c.tier > 15 || hundredths < 0 || hundredths >= SCORE_BITS) packable = false;
+    keys[i] = (c.tier * SCORE_BITS + hundredths) * IDENTITY_BITS + c.identityRank;
+    byIdentity[c.identityRank] = c;
+  });
+  if (!packable) return candidates.sort(byPreference);
+  keys.sort();
+  return Array.from(keys, key => byIdentity[key % IDENTITY_BITS]);
 }
 
 /** Tier, then score, then every key field, so equal inputs always rank equally. */

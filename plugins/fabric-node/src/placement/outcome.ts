@@ -50,9 +50,20 @@ export function placed(
     }));
 
   const lowestChosen = Math.min(...[...allocation.nodes.keys()].map(c => c.score));
+  // Thousands of unused offerings share a handful of reasons: one string per distinct
+  // reason, so a placement's rejected list does not hold thousands of copies.
+  const sameReason = new Map<string, string>();
   const unused = considered
     .filter(c => !allocation.nodes.has(c))
-    .map(c => rejectedEntry(c, whyUnused(request, c, allocation, lowestChosen)));
+    .map(c => {
+      const reason = whyUnused(request, c, allocation, lowestChosen);
+      let shared = sameReason.get(reason);
+      if (shared === undefined) {
+        shared = reason;
+        sameReason.set(reason, reason);
+      }
+      return rejectedEntry(c, shared);
+    });
 
   for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => a.identityRank - b.identityRank)) {
     reasons.push(

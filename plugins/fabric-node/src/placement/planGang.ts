@@ -94,17 +94,14 @@ export function planGang({ request, candidates, rejected, budget, reasons }: Int
   }
   const otherIslands = tries
     .filter(t => t !== chosen)
-    .flatMap(t =>
-      t.members.map(c =>
-        rejectedEntry(
-          c,
-          t.fits
-            ? `the gang fits in ${t.azId} too, but ${chosen.azId} ranked higher (${
-                request.spotPolicy === 'reserved-first' ? 'more reserved nodes, then ' : ''
-              }lower cost: $${round2(chosen.hourly)}/h vs $${round2(t.hourly)}/h)`
-            : `${t.azId} can hold only ${t.held} of the ${t.nodesWanted} ${t.instanceType} nodes the gang needs in one AZ-ID`,
-        ),
-      ),
-    );
+    .flatMap(t => {
+      // One reason per island, shared by its members.
+      const reason = t.fits
+        ? `the gang fits in ${t.azId} too, but ${chosen.azId} ranked higher (${
+            request.spotPolicy === 'reserved-first' ? 'more reserved nodes, then ' : ''
+          }lower cost: $${round2(chosen.hourly)}/h vs $${round2(t.hourly)}/h)`
+        : `${t.azId} can hold only ${t.held} of the ${t.nodesWanted} ${t.instanceType} nodes the gang needs in one AZ-ID`;
+      return t.members.map(c => rejectedEntry(c, reason));
+    });
   return placed(request, chosen.allocation, chosen.members, [...rejected, ...otherIslands], reasons);
 }

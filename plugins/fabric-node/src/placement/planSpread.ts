@@ -50,13 +50,19 @@ export function planBalanced({ request, candidates, rejected, budget, reasons }:
           fitting.length > 1 ? `; next was ${fitting[1].region} ($${round2(fitting[1].hourly)}/h)` : ''
         }.`,
   );
+  const regionReasons = new Map<string, string>();
   const otherRegions = candidates
     .filter(c => c.offering.region !== chosen.region)
     .map(c => {
-      const t = tries.find(x => x.region === c.offering.region)!;
-      const reason = t.shortfall
-        ? `balanced keeps to one region; ${c.offering.region} cannot hold the request now`
-        : `balanced keeps to one region; ${chosen.region} ($${round2(chosen.hourly)}/h) beat ${c.offering.region} ($${round2(t.hourly)}/h)`;
+      // One reason per region, shared by its offerings.
+      let reason = regionReasons.get(c.offering.region);
+      if (reason === undefined) {
+        const t = tries.find(x => x.region === c.offering.region)!;
+        reason = t.shortfall
+          ? `balanced keeps to one region; ${c.offering.region} cannot hold the request now`
+          : `balanced keeps to one region; ${chosen.region} ($${round2(chosen.hourly)}/h) beat ${c.offering.region} ($${round2(t.hourly)}/h)`;
+        regionReasons.set(c.offering.region, reason);
+      }
       return rejectedEntry(c, reason);
     });
   const inRegion = candidates.filter(c => c.offering.region === chosen.region);
