@@ -375,7 +375,18 @@ export function sortRejected(rejections: Rejection[]): RejectedOffering[] {
     else byRank[r.source.keyRank] = [held, r];
   }
   const sorted: RejectedOffering[] = [];
-  const emit = (r: Rejection) => sorted.push({ ...offeringKey(r.source.offering), reason: r.reason });
+  // Built field by field: this runs for thousands of offerings per placement.
+  const emit = (r: Rejection) => {
+    const o = r.source.offering;
+    sorted.push({
+      accountId: o.accountId,
+      region: o.region,
+      azId: o.azId,
+      instanceType: o.instanceType,
+      capacityType: o.capacityType,
+      reason: r.reason,
+    });
+  };
   for (const held of byRank) {
     if (held === undefined) continue;
     if (Array.isArray(held)) held.sort((a, b) => compareStrings(a.reason, b.reason)).forEach(emit);
