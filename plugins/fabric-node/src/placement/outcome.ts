@@ -50,20 +50,8 @@ export function placed(
     }));
 
   const lowestChosen = Math.min(...[...allocation.nodes.keys()].map(c => c.score));
-  // Thousands of unused offerings share a handful of reasons: one string per distinct
-  // reason, so a placement's rejected list does not hold thousands of copies.
-  const sameReason = new Map<string, string>();
-  const unused = considered
-    .filter(c => !allocation.nodes.has(c))
-    .map(c => {
-      const reason = whyUnused(request, c, allocation, lowestChosen);
-      let shared = sameReason.get(reason);
-      if (shared === undefined) {
-        shared = reason;
-        sameReason.set(reason, reason);
-      }
-      return rejectedEntry(c, shared);
-    });
+  const whyUnused = unusedReasons(request, allocation, lowestChosen);
+  const unused = considered.filter(c => !allocation.nodes.has(c)).map(c => rejectedEntry(c, whyUnused(c)));
 
   for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => a.identityRank - b.identityRank)) {
     reasons.push(
@@ -94,17 +82,49 @@ export function placed(
   };
 }
 
-function whyUnused(request: PlacementRequest, c: Candidate, allocation: Allocation, lowestChosen: number): string {
-  switch (allocation.blocked(c)) {
-    case 'capacity':
-      return `quota ${c.bucket?.name ?? 'headroom'} in ${c.accountName} ${c.offering.region} is used up by this placement's other offerings`;
-    case 'spot-share':
-      return 'balanced keeps spot at or below 70% of the GPUs';
-    case 'price':
-      return `one more node would exceed maxHourlyPrice $${request.maxHourlyPrice}/h`;
-    default:
-      return `not needed: the request was filled by better-ranked offerings (score ${c.score}, ${c.tierLabel}; lowest chosen ${lowestChosen})`;
-  }
+/**
+ * Why each offering a placement did not use was left out. Thousands of them share a
+ * handful of reasons (the same quota bucket, the same score and tier), so each distinct
+ * reason is built once per placement and shared: less work, and a placement's rejected
+ * list does not hold thousands of copies of one string.
+ */
+function unusedReasons(request: PlacementRequest, allocation: Allocation, lowestChosen: number): (c: Candidate) => string {
+  const quotaUsedUp = new Map<number, string>();
+  const notNeeded = new Map<string, Map<number, string>>();
+  const priceCap = `one more node would exceed maxHourlyPrice $${request.maxHourlyPrice}/h`;
+  return c => {
+    switch (allocation.blocked(c)) {
+      case 'capacity': {
+        const build = () =>
+          `quota ${c.bucket?.name ?? 'headroom'} in ${c.accountName} ${c.offering.region} is used up by this placement's other offerings`;
+        // A bucket belongs to one account and region; offerings without one are built each time.
+        if (c.bucketSlot < 0) return build();
+        let reason = quotaUsedUp.get(c.bucketSlot);
+        if (reason === undefined) {
+          reason = build();
+          quotaUsedUp.set(c.bucketSlot, reason);
+        }
+        return reason;
+      }
+      case 'spot-share':
+        return 'balanced keeps spot at or below 70% of the GPUs';
+      case 'price':
+        return priceCap;
+      default: {
+        let byScore = notNeeded.get(c.tierLabel);
+        if (!byScore) {
+          byScore = new Map();
+          notNeeded.set(c.tierLabel, byScore);
+        }
+        let reason = byScore.get(c.score);
+        if (reason === undefined) {
+          reason = `not needed: the request was filled by better-ranked offerings (score ${c.score}, ${c.tierLabel}; lowest chosen ${lowestChosen})`;
+          byScore.set(c.score, reason);
+        }
+        return reason;
+      }
+    }
+  };
 }
 
 /** The request's data movement split over the chosen offerings by their share of GPUs. */
