@@ -32,7 +32,7 @@ export class Allocation {
   /** Nodes the offering could still take, counting its own headroom and its quota bucket. */
   room(c: Candidate): number {
     const own = c.maxNodes - (this.nodes.get(c) ?? 0);
-    const bucket = Math.floor(this.budget.vcpusLeft(c.bucket) / c.info.vcpus);
+    const bucket = Math.floor(this.budget.vcpusLeftIn(c.bucketSlot) / c.info.vcpus);
     return Math.max(0, Math.min(own, bucket));
   }
 
@@ -54,7 +54,7 @@ export class Allocation {
   }
 
   add(c: Candidate): void {
-    this.budget.take(c.bucket, c.info.vcpus);
+    this.budget.takeFrom(c.bucketSlot, c.info.vcpus, c.bucket?.key);
     this.nodes.set(c, (this.nodes.get(c) ?? 0) + 1);
     this.gpus += c.info.acceleratorCount;
     this.nodeCount += 1;
@@ -113,7 +113,11 @@ export function spreadFill(
     const close = inTier.filter(c => c.score >= best - closeMargin);
 
     const groups = new Map<string, Candidate[]>();
-    for (const c of close) groups.set(c.offering.azId, [...(groups.get(c.offering.azId) ?? []), c]);
+    for (const c of close) {
+      const members = groups.get(c.offering.azId);
+      if (members) members.push(c);
+      else groups.set(c.offering.azId, [c]);
+    }
     let progress = true;
     while (progress && allocation.gpus < needGpus) {
       progress = false;

@@ -2,10 +2,9 @@ import {
   ChosenOffering,
   Placement,
   PlacementRequest,
-  RejectedOffering,
 } from '@internal/backstage-plugin-fabric-common';
 import { Allocation } from './allocate';
-import { byOfferingIdentity, Candidate, cellLabel, compareStrings, offeringKey, round2 } from './candidates';
+import { Candidate, cellLabel, rejectedEntry, Rejection, round2, sortRejected } from './candidates';
 import { roundCents } from './networkCost';
 import { QuotaBudget } from './quotaBudget';
 
@@ -18,7 +17,7 @@ export interface IntentInput {
   /** Offerings that pass every filter, scored. */
   candidates: Candidate[];
   /** Offerings left out so far, each with its reason. */
-  rejected: RejectedOffering[];
+  rejected: Rejection[];
   /** The quota left in each bucket, shared by all offerings that draw from it. */
   budget: QuotaBudget;
   /** The placement's reasons so far; the planner adds its own. */
@@ -29,11 +28,11 @@ export function placed(
   request: PlacementRequest,
   allocation: Allocation,
   considered: Candidate[],
-  rejected: RejectedOffering[],
+  rejected: Rejection[],
   reasons: string[],
 ): Outcome {
   const chosen: ChosenOffering[] = [...allocation.nodes.entries()]
-    .sort(([a], [b]) => byOfferingIdentity(a.offering, b.offering))
+    .sort(([a], [b]) => a.identityRank - b.identityRank)
     .map(([c, nodes]) => ({
       accountId: c.offering.accountId,
       region: c.offering.region,
@@ -51,11 +50,10 @@ export function placed(
     }));
 
   const lowestChosen = Math.min(...[...allocation.nodes.keys()].map(c => c.score));
-  const unused = considered
-    .filter(c => !allocation.nodes.has(c))
-    .map(c => ({ ...offeringKey(c.offering), reason: whyUnused(request, c, allocation, lowestChosen) }));
+  const whyUnused = unusedReasons(request, allocation, lowestChosen);
+  const unused = considered.filter(c => !allocation.nodes.has(c)).map(c => rejectedEntry(c, whyUnused(c)));
 
-  for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => byOfferingIdentity(a.offering, b.offering))) {
+  for (const [c, nodes] of [...allocation.nodes.entries()].sort(([a], [b]) => a.identityRank - b.identityRank)) {
     reasons.push(
       `${c.offering.azId} (${c.offering.region}), ${cellLabel(c.offering, c.accountName)}: ${nodes} × ${c.offering.instanceType} ${
         c.tierLabel
@@ -84,17 +82,49 @@ export function placed(
   };
 }
 
-function whyUnused(request: PlacementRequest, c: Candidate, allocation: Allocation, lowestChosen: number): string {
-  switch (allocation.blocked(c)) {
-    case 'capacity':
-      return `quota ${c.bucket?.name ?? 'headroom'} in ${c.accountName} ${c.offering.region} is used up by this placement's other offerings`;
-    case 'spot-share':
-      return 'balanced keeps spot at or below 70% of the GPUs';
-    case 'price':
-      return `one more node would exceed maxHourlyPrice $${request.maxHourlyPrice}/h`;
-    default:
-      return `not needed: the request was filled by better-ranked offerings (score ${c.score}, ${c.tierLabel}; lowest chosen ${lowestChosen})`;
-  }
+/**
+ * Why each offering a placement did not use was left out. Thousands of them share a
+ * handful of reasons (the same quota bucket, the same score and tier), so each distinct
+ * reason is built once per placement and shared: less work, and a placement's rejected
+ * list does not hold thousands of copies of one string.
+ */
+function unusedReasons(request: PlacementRequest, allocation: Allocation, lowestChosen: number): (c: Candidate) => string {
+  const quotaUsedUp = new Map<number, string>();
+  const notNeeded = new Map<string, Map<number, string>>();
+  const priceCap = `one more node would exceed maxHourlyPrice $${request.maxHourlyPrice}/h`;
+  return c => {
+    switch (allocation.blocked(c)) {
+      case 'capacity': {
+        const build = () =>
+          `quota ${c.bucket?.name ?? 'headroom'} in ${c.accountName} ${c.offering.region} is used up by this placement's other offerings`;
+        // A bucket belongs to one account and region; offerings without one are built each time.
+        if (c.bucketSlot < 0) return build();
+        let reason = quotaUsedUp.get(c.bucketSlot);
+        if (reason === undefined) {
+          reason = build();
+          quotaUsedUp.set(c.bucketSlot, reason);
+        }
+        return reason;
+      }
+      case 'spot-share':
+        return 'balanced keeps spot at or below 70% of the GPUs';
+      case 'price':
+        return priceCap;
+      default: {
+        let byScore = notNeeded.get(c.tierLabel);
+        if (!byScore) {
+          byScore = new Map();
+          notNeeded.set(c.tierLabel, byScore);
+        }
+        let reason = byScore.get(c.score);
+        if (reason === undefined) {
+          reason = `not needed: the request was filled by better-ranked offerings (score ${c.score}, ${c.tierLabel}; lowest chosen ${lowestChosen})`;
+          byScore.set(c.score, reason);
+        }
+        return reason;
+      }
+    }
+  };
 }
 
 /** The request's data movement split over the chosen offerings by their share of GPUs. */
@@ -107,11 +137,11 @@ export function networkPerMonth(allocation: Allocation): number {
   return roundCents(total);
 }
 
-export function cannotPlace(rejected: RejectedOffering[], reasons: string[], largestFeasibleGpus: number): Outcome {
+export function cannotPlace(rejected: Rejection[], reasons: string[], largestFeasibleGpus: number): Outcome {
   return { ...empty('cannot-place-now', rejected, reasons), largestFeasibleGpus };
 }
 
-export function empty(status: Placement['status'], rejected: RejectedOffering[], reasons: string[]): Outcome {
+export function empty(status: Placement['status'], rejected: Rejection[], reasons: string[]): Outcome {
   return {
     status,
     chosen: [],
@@ -120,18 +150,6 @@ export function empty(status: Placement['status'], rejected: RejectedOffering[],
     cost: { computePerHour: 0, networkPerMonth: 0, spotShare: 0 },
     totals: { nodes: 0, gpus: 0 },
   };
-}
-
-function sortRejected(rejected: RejectedOffering[]): RejectedOffering[] {
-  return [...rejected].sort(
-    (a, b) =>
-      compareStrings(a.region, b.region) ||
-      compareStrings(a.azId, b.azId) ||
-      compareStrings(a.accountId, b.accountId) ||
-      compareStrings(a.instanceType, b.instanceType) ||
-      compareStrings(a.capacityType, b.capacityType) ||
-      compareStrings(a.reason, b.reason),
-  );
 }
 
 export function roundDownTo(gpus: number, multiple?: number): number {

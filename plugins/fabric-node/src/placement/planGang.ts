@@ -1,5 +1,5 @@
 import { gangFill, Allocation, AllocationLimits } from './allocate';
-import { Candidate, compareStrings, offeringKey, round2 } from './candidates';
+import { Candidate, compareStrings, rejectedEntry, round2 } from './candidates';
 import { gangDoesNotFit } from './guardrails';
 import { HOURS_PER_MONTH } from './networkCost';
 import { cannotPlace, IntentInput, Outcome, placed, roundDownTo } from './outcome';
@@ -12,7 +12,9 @@ export function planGang({ request, candidates, rejected, budget, reasons }: Int
   const islands = new Map<string, Candidate[]>();
   for (const c of candidates) {
     const key = `${c.offering.azId}|${c.offering.instanceType}`;
-    islands.set(key, [...(islands.get(key) ?? []), c]);
+    const members = islands.get(key);
+    if (members) members.push(c);
+    else islands.set(key, [c]);
   }
   const limits: AllocationLimits = { maxHourlyPrice: request.maxHourlyPrice };
   const tries = [...islands.entries()]
@@ -92,15 +94,14 @@ export function planGang({ request, candidates, rejected, budget, reasons }: Int
   }
   const otherIslands = tries
     .filter(t => t !== chosen)
-    .flatMap(t =>
-      t.members.map(c => ({
-        ...offeringKey(c.offering),
-        reason: t.fits
-          ? `the gang fits in ${t.azId} too, but ${chosen.azId} ranked higher (${
-              request.spotPolicy === 'reserved-first' ? 'more reserved nodes, then ' : ''
-            }lower cost: $${round2(chosen.hourly)}/h vs $${round2(t.hourly)}/h)`
-          : `${t.azId} can hold only ${t.held} of the ${t.nodesWanted} ${t.instanceType} nodes the gang needs in one AZ-ID`,
-      })),
-    );
+    .flatMap(t => {
+      // One reason per island, shared by its members.
+      const reason = t.fits
+        ? `the gang fits in ${t.azId} too, but ${chosen.azId} ranked higher (${
+            request.spotPolicy === 'reserved-first' ? 'more reserved nodes, then ' : ''
+          }lower cost: $${round2(chosen.hourly)}/h vs $${round2(t.hourly)}/h)`
+        : `${t.azId} can hold only ${t.held} of the ${t.nodesWanted} ${t.instanceType} nodes the gang needs in one AZ-ID`;
+      return t.members.map(c => rejectedEntry(c, reason));
+    });
   return placed(request, chosen.allocation, chosen.members, [...rejected, ...otherIslands], reasons);
 }

@@ -6,7 +6,7 @@ import { NetworkPath } from './networkCost';
 import { empty, Outcome } from './outcome';
 import { planGang } from './planGang';
 import { planBalanced, planThroughput } from './planSpread';
-import { QuotaBudget } from './quotaBudget';
+import { indexInventory } from './inventoryIndex';
 
 export interface PlanPlacementOptions {
   /** Recent InsufficientInstanceCapacity answers; matching offerings are skipped until they expire. */
@@ -77,7 +77,8 @@ function decide(
     return { ...empty('cannot-place-now', set.rejected, reasons), largestFeasibleGpus: 0 };
   }
 
-  const budget = QuotaBudget.fromInventory(inventory, new Map(inventory.instanceTypes.map(t => [t.instanceType, t])));
+  // The snapshot's quota, cloned: the planners draw it down while they try allocations.
+  const budget = indexInventory(inventory).baseBudget.clone();
   const input = { request, candidates: set.candidates, rejected: set.rejected, budget, reasons };
   switch (request.intent) {
     case 'tightly-coupled':

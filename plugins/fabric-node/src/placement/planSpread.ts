@@ -1,6 +1,6 @@
 import { PlacementRequest } from '@internal/backstage-plugin-fabric-common';
 import { Allocation, AllocationLimits, BALANCED_MAX_SPOT_SHARE, spreadFill } from './allocate';
-import { compareStrings, offeringKey, round2 } from './candidates';
+import { compareStrings, rejectedEntry, round2 } from './candidates';
 import { HOURS_PER_MONTH } from './networkCost';
 import { cannotPlace, IntentInput, networkPerMonth, Outcome, placed, roundDownTo } from './outcome';
 
@@ -50,14 +50,20 @@ export function planBalanced({ request, candidates, rejected, budget, reasons }:
           fitting.length > 1 ? `; next was ${fitting[1].region} ($${round2(fitting[1].hourly)}/h)` : ''
         }.`,
   );
+  const regionReasons = new Map<string, string>();
   const otherRegions = candidates
     .filter(c => c.offering.region !== chosen.region)
     .map(c => {
-      const t = tries.find(x => x.region === c.offering.region)!;
-      const reason = t.shortfall
-        ? `balanced keeps to one region; ${c.offering.region} cannot hold the request now`
-        : `balanced keeps to one region; ${chosen.region} ($${round2(chosen.hourly)}/h) beat ${c.offering.region} ($${round2(t.hourly)}/h)`;
-      return { ...offeringKey(c.offering), reason };
+      // One reason per region, shared by its offerings.
+      let reason = regionReasons.get(c.offering.region);
+      if (reason === undefined) {
+        const t = tries.find(x => x.region === c.offering.region)!;
+        reason = t.shortfall
+          ? `balanced keeps to one region; ${c.offering.region} cannot hold the request now`
+          : `balanced keeps to one region; ${chosen.region} ($${round2(chosen.hourly)}/h) beat ${c.offering.region} ($${round2(t.hourly)}/h)`;
+        regionReasons.set(c.offering.region, reason);
+      }
+      return rejectedEntry(c, reason);
     });
   const inRegion = candidates.filter(c => c.offering.region === chosen.region);
   return placed(request, chosen.allocation, inRegion, [...rejected, ...otherRegions], reasons);

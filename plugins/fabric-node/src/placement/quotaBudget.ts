@@ -21,6 +21,11 @@ export function quotaBucketOf(offering: Offering, info: InstanceTypeInfo): Quota
   return { key: `${offering.accountId}|${offering.region}|${code}`, name };
 }
 
+/** Reserved capacity: no bucket, no limit. */
+export const UNBOUNDED_SLOT = -1;
+/** A bucket no offering of the inventory draws from: nothing left. */
+const MISSING_SLOT = -2;
+
 /**
  * Shared vCPU headroom per quota bucket while a plan is being built.
  *
@@ -32,34 +37,72 @@ export function quotaBucketOf(offering: Offering, info: InstanceTypeInfo): Quota
  * whole instances of some type).
  */
 export class QuotaBudget {
-  private constructor(private readonly remaining: Map<string, number>) {}
+  /**
+   * `remaining` may be shared with clones until one of them takes from it (copy on
+   * write), so cloning a budget per candidate island or region costs nothing up front.
+   */
+  private constructor(
+    private readonly slots: ReadonlyMap<string, number>,
+    private remaining: Float64Array,
+    private shared: boolean,
+  ) {}
 
   static fromInventory(inventory: Inventory, types: Map<string, InstanceTypeInfo>): QuotaBudget {
-    const remaining = new Map<string, number>();
+    const slots = new Map<string, number>();
+    const vcpus: number[] = [];
     for (const offering of inventory.offerings) {
       const info = types.get(offering.instanceType);
       const bucket = info && quotaBucketOf(offering, info);
       if (!info || !bucket) continue;
-      const vcpus = Math.max(0, offering.quotaHeadroomInstances) * info.vcpus;
-      remaining.set(bucket.key, Math.max(remaining.get(bucket.key) ?? 0, vcpus));
+      const headroom = Math.max(0, offering.quotaHeadroomInstances) * info.vcpus;
+      const slot = slots.get(bucket.key);
+      if (slot === undefined) {
+        slots.set(bucket.key, vcpus.length);
+        vcpus.push(headroom);
+      } else {
+        vcpus[slot] = Math.max(vcpus[slot], headroom);
+      }
     }
-    return new QuotaBudget(remaining);
+    return new QuotaBudget(slots, Float64Array.from(vcpus), false);
   }
 
   clone(): QuotaBudget {
-    return new QuotaBudget(new Map(this.remaining));
+    this.shared = true;
+    return new QuotaBudget(this.slots, this.remaining, true);
+  }
+
+  /**
+   * The position of a bucket in this budget and every clone of it, or -1 when the bucket
+   * is unbounded (reserved capacity) or unknown; callers that look a bucket up often keep
+   * the slot and use `vcpusLeftIn` / `takeFrom`.
+   */
+  slotOf(bucket: QuotaBucketRef | undefined): number {
+    if (!bucket) return UNBOUNDED_SLOT;
+    return this.slots.get(bucket.key) ?? MISSING_SLOT;
   }
 
   /** vCPUs left in a bucket; reserved capacity (no bucket) is unbounded here. */
   vcpusLeft(bucket: QuotaBucketRef | undefined): number {
-    return bucket ? this.remaining.get(bucket.key) ?? 0 : Number.POSITIVE_INFINITY;
+    return this.vcpusLeftIn(this.slotOf(bucket));
+  }
+
+  vcpusLeftIn(slot: number): number {
+    if (slot >= 0) return this.remaining[slot];
+    return slot === UNBOUNDED_SLOT ? Number.POSITIVE_INFINITY : 0;
   }
 
   take(bucket: QuotaBucketRef | undefined, vcpus: number): void {
-    if (!bucket) return;
-    const left = this.vcpusLeft(bucket);
-    if (left < vcpus) throw new Error(`quota bucket ${bucket.key} overdrawn`);
-    this.remaining.set(bucket.key, left - vcpus);
+    this.takeFrom(this.slotOf(bucket), vcpus, bucket?.key);
+  }
+
+  takeFrom(slot: number, vcpus: number, name?: string): void {
+    if (slot === UNBOUNDED_SLOT) return;
+    const left = this.vcpusLeftIn(slot);
+    if (left < vcpus) throw new Error(`quota bucket ${name ?? `#${slot}`} overdrawn`);
+    if (this.shared) {
+      this.remaining = this.remaining.slice();
+      this.shared = false;
+    }
+    this.remaining[slot] = left - vcpus;
   }
 }
-

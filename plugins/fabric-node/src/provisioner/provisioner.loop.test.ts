@@ -229,15 +229,17 @@ describe('the fabric provisioner on a real hub cluster and moto', () => {
       const before = fleetCalls();
       const pods: KubeObject[] = [];
       for (let i = 0; i < 4; i++) pods.push(await create(gangPod(`gang-b-${i}`, 'gang-b', 4)));
-      const [event] = await waitFor(
+      // The gang is tried on spot in one AZ-ID after another, then on-demand, one refusal
+      // at a time; it is refused for good once every AZ-ID has said no both ways.
+      const event = await waitFor(
         'the gang to be refused with a reason',
         async () => {
           const events = await eventsOf(pods[0], 'FabricUnschedulable');
-          return events.length > 0 && events;
+          return events.find(e => /^gang gang-b of 4 needs 4 × p5\.48xlarge in one AZ-ID/.test(e.message ?? ''));
         },
         240_000,
       );
-      expect(event.message).toMatch(/gang/i);
+      expect(event.message).toMatch(/insufficient capacity until/);
       // AWS was asked (all or nothing, MinTargetCapacity 4) and answered with capacity errors,
       // which the ICE cache now holds for p5.48xlarge.
       expect(fleetCalls()).toBeGreaterThan(before);

@@ -264,6 +264,50 @@ describe('decide', () => {
     );
   });
 
+  it('tries a gang on spot in every AZ-ID that can hold it before it falls back to on-demand', () => {
+    // One NodePool per cell allowing spot and on-demand; the gang may use either cell of
+    // account 111…, whose spot and on-demand quotas each hold two p5 in every AZ-ID.
+    const gang = { name: 'finetune', size: 2 };
+    const terms: NodeSelectorRequirement[][] = [
+      [
+        { key: CELL, operator: 'In', values: ['111111111111.us-east-1', '111111111111.us-west-2'] },
+        { key: TYPE, operator: 'In', values: ['p5.48xlarge'] },
+      ],
+    ];
+    const members = [0, 1].map(i => gpuPod(`finetune-${i}`, { gpus: 8, cpu: 150, memoryGiB: 1500, efa: 32, terms, gang }));
+    const launchOrder = (claims: NodeClaimDecision[]) => {
+      // Every member's claim lists the same offerings, in the order the launcher tries them.
+      expect(new Set(claims.map(c => JSON.stringify(c.offerings))).size).toBe(1);
+      return claims[0].offerings.map(o => `${o.azId} ${o.capacityType}`);
+    };
+    const spotAzIds = inventory.offerings
+      .filter(o => o.accountId === '111111111111' && o.instanceType === 'p5.48xlarge' && o.capacityType === 'spot')
+      .map(o => o.azId);
+    expect(spotAzIds).toHaveLength(7);
+
+    // While other AZ-IDs could take the gang on spot, its claims offer spot only: a refusal
+    // sends the next round to the next AZ-ID's spot, not to on-demand here.
+    const cache = new InsufficientCapacityCache();
+    const tried: string[] = [];
+    for (let round = 0; round < spotAzIds.length - 1; round++) {
+      const decision = decide(decideInput(inventory, members, { insufficientCapacity: cache }));
+      expect(decision.unschedulable).toEqual([]);
+      const offered = launchOrder(decision.claims);
+      expect(offered).toHaveLength(1);
+      expect(offered[0]).toMatch(/ spot$/);
+      const azId = decision.claims[0].offerings[0].azId;
+      expect(tried).not.toContain(azId);
+      tried.push(azId);
+      // The fleet answers InsufficientInstanceCapacity; the launcher marks the offering.
+      cache.markInsufficient({ instanceType: 'p5.48xlarge', azId, capacityType: 'spot' }, { now: DEMO_NOW });
+    }
+
+    // The last AZ-ID with spot room: on-demand there is the fallback in the same fleet call.
+    const last = decide(decideInput(inventory, members, { insufficientCapacity: cache }));
+    const lastAzId = spotAzIds.find(azId => !tried.includes(azId))!;
+    expect(launchOrder(last.claims)).toEqual([`${lastAzId} spot`, `${lastAzId} on-demand`]);
+  });
+
   it('waits for every gang member before launching any', () => {
     const gang = { name: 'partial', size: 3 };
     const members = [0, 1].map(i => gpuPod(`partial-${i}`, { gpus: 8, gang }));

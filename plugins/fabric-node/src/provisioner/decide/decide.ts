@@ -654,6 +654,9 @@ function decideGang(
   const packings = new Map<string, PendingPod[][]>();
   let best: { option: Option; nodes: PendingPod[][]; cost: number } | undefined;
   let closest: { option: Option; nodes: number; headroom: number; why: string } | undefined;
+  // Spot options that could hold the whole gang, by NodePool weight then AZ-ID: where the
+  // next round goes if the chosen spot offering is refused for capacity.
+  const spotHolding = new Map<number, Set<string>>();
   for (const option of candidates) {
     const type = option.offering.instanceType;
     let nodes = packings.get(type);
@@ -665,6 +668,11 @@ function decideGang(
     const limitNodes = nodesWithinLimits(option);
     const headroom = option.insufficientUntil ? 0 : Math.min(quotaNodes, limitNodes);
     if (headroom >= nodes.length) {
+      if (option.offering.capacityType === 'spot') {
+        const azIds = spotHolding.get(option.pool.pool.weight) ?? new Set<string>();
+        azIds.add(option.offering.azId);
+        spotHolding.set(option.pool.pool.weight, azIds);
+      }
       // Heavier NodePools first (as for every pod), then spot before on-demand, then price.
       const cost =
         -option.pool.pool.weight * 1e12 + CAPACITY_RANK[option.offering.capacityType] * 1e9 + nodes.length * option.offering.pricePerHour;
@@ -691,10 +699,17 @@ function decideGang(
   const chosen = best.option;
   // The same type and AZ-ID bought the other way, if it holds the whole gang too: the
   // launcher sends one capacity type per fleet call and tries this one next when the
-  // first is refused for capacity.
+  // first is refused for capacity. Not while spot is chosen and another AZ-ID of the same
+  // NodePool weight could hold the gang on spot: a refusal is marked in the ICE cache and
+  // the next round moves the gang to that AZ-ID's spot, where buying on-demand here first
+  // would have kept the gang off spot whenever its first AZ-ID was short.
+  const spotElsewhere =
+    chosen.offering.capacityType === 'spot' &&
+    [...(spotHolding.get(chosen.pool.pool.weight) ?? [])].some(azId => azId !== chosen.offering.azId);
   const alternates = chosen.pool.options.filter(
     o =>
       o !== chosen &&
+      !(spotElsewhere && o.offering.capacityType !== 'spot') &&
       o.offering.instanceType === chosen.offering.instanceType &&
       o.offering.azId === chosen.offering.azId &&
       signatures.every(s => s.compatible[o.index] === 1) &&
