@@ -59,17 +59,20 @@ describe('the informer against a real kube-apiserver', () => {
   it('relists when the server no longer has its resourceVersion (410 Gone) and delivers what it missed', async () => {
     // Events are served from etcd directly (the apiserver keeps no watch cache for them), so
     // compacting etcd's history makes an old resourceVersion really gone.
+    // A namespace of its own: the apiserver records Events of its own in `default`.
+    const namespace = 'informer-relist';
+    await plane.request('POST', '/api/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
     const event = (name: string) => ({
       apiVersion: 'v1',
       kind: 'Event',
-      metadata: { name, namespace: 'default' },
-      involvedObject: { kind: 'Node', name },
+      metadata: { name, namespace },
+      involvedObject: { kind: 'Pod', name, namespace },
       reason: 'Test',
       message: name,
     });
     await client.create(RESOURCES.events, event('missed-1'));
     await client.create(RESOURCES.events, event('missed-2'));
-    const { resourceVersion } = await client.list(RESOURCES.events, { namespace: 'default' });
+    const { resourceVersion } = await client.list(RESOURCES.events, { namespace });
     const compaction = await fetch(`${plane.etcdUrl}/v3/kv/compaction`, {
       method: 'POST',
       body: JSON.stringify({ revision: resourceVersion, physical: true }),
@@ -77,7 +80,7 @@ describe('the informer against a real kube-apiserver', () => {
     expect(compaction.status).toBe(200);
     const added: string[] = [];
     // Resume from a version compacted away, as after a long disconnect: the server answers 410 Gone.
-    const informer = startInformer<KubeObject>(client, RESOURCES.events, { onAdd: o => added.push(o.metadata.name) }, { namespace: 'default', resumeFrom: '1', resyncMs: 0 });
+    const informer = startInformer<KubeObject>(client, RESOURCES.events, { onAdd: o => added.push(o.metadata.name) }, { namespace, resumeFrom: '1', resyncMs: 0 });
     try {
       await until('the relist', () => added.length >= 2);
       expect(informer.relists()).toBe(1);
